@@ -1,0 +1,56 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "musicindex",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "MusicIndex", targets: ["MusicIndex"]),
+        .executable(name: "musicindex", targets: ["MusicIndexCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // TagLib's C++ PropertyMap and audio properties behind a small extern "C" interface.
+        .target(
+            name: "CTagLib",
+            path: "Sources/CTagLib",
+            linkerSettings: [.linkedLibrary("tag"), .linkedLibrary("z")]
+        ),
+        // Turns the SQL migrations in schema/ into Swift source at build time, so that the
+        // program applies exactly the files in schema/ and nothing else.
+        .executableTarget(name: "SchemaEmbedder", path: "Sources/SchemaEmbedder"),
+        .plugin(
+            name: "EmbedSchema",
+            capability: .buildTool(),
+            dependencies: ["SchemaEmbedder"],
+            path: "Plugins/EmbedSchema"
+        ),
+        .target(
+            name: "MusicIndex",
+            dependencies: [
+                "CTagLib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Sources/MusicIndex",
+            plugins: ["EmbedSchema"]
+        ),
+        .executableTarget(
+            name: "MusicIndexCLI",
+            dependencies: [
+                "MusicIndex",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/MusicIndexCLI"
+        ),
+        .testTarget(
+            name: "MusicIndexTests",
+            dependencies: ["MusicIndex"],
+            path: "Tests/MusicIndexTests",
+            exclude: ["Fixtures"]
+        ),
+    ],
+    cxxLanguageStandard: .cxx17
+)

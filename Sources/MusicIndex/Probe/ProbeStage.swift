@@ -1,0 +1,65 @@
+/// Decides what a file is by content and fingerprints its audio payload.
+struct ProbeStage: ScanStage {
+    /// Extensions that claim a file is audio: such a file that is not gets a stored failure;
+    /// a non-audio file with another name is simply not part of the library.
+    static let audioExtensions: Set<String> = [
+        "mp3", "mp2", "mp1", "mpga", "flac", "fla", "ogg", "oga", "opus", "spx", "m4a", "m4b", "m4p",
+        "mp4", "aac", "alac", "wav", "wave", "aif", "aiff", "aifc", "wma", "asf", "wv", "ape", "mpc",
+        "mp+", "mpp", "tta", "dsf", "dff", "amr", "ac3", "dts", "mka", "weba", "webm",
+    ]
+
+    func run(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure) {
+        let claimsAudio = Self.audioExtensions.contains(draft.file.fileExtension)
+        let kind: ContentKind
+        do {
+            kind = try ContentSniffer.kind(of: file, fileExtension: draft.file.fileExtension)
+        } catch {
+            throw StageFailure(.open, "read error: \(error.message)")
+        }
+        switch kind {
+        case .empty:
+            throw StageFailure(.probe, "empty file (0 bytes)", ignorable: !claimsAudio)
+        case .notAudio(let what):
+            throw StageFailure(.probe, "not an audio file: the content is \(what)", ignorable: !claimsAudio)
+        case .unsupported(let what):
+            throw StageFailure(.probe, "unsupported audio format: \(what)")
+        case .audio(let format):
+            draft.format = format
+            do {
+                let payload = try AudioPayload.locate(in: file, format: format)
+                guard payload.length > 0 else {
+                    throw StageFailure(.probe, "corrupt \(format.displayName) file: no audio data after the tags")
+                }
+                draft.audioHash = try AudioHasher.hash(of: file, format: format, payload: payload)
+            } catch let error as FileOpenError {
+                throw StageFailure(.open, "read error: \(error.message)")
+            } catch let failure as StageFailure {
+                throw failure
+            } catch {
+                throw StageFailure(.probe, "\(error)")
+            }
+        }
+    }
+}
+
+extension AudioFormat {
+    /// The name users know the format by, for messages.
+    public var displayName: String {
+        switch self {
+        case .mp3: "MP3"
+        case .flac: "FLAC"
+        case .oggVorbis: "Ogg Vorbis"
+        case .opus: "Opus"
+        case .oggFlac: "Ogg FLAC"
+        case .speex: "Speex"
+        case .mp4: "MP4/M4A"
+        case .wav: "WAV"
+        case .aiff: "AIFF"
+        case .asf: "WMA"
+        case .wavPack: "WavPack"
+        case .ape: "Monkey's Audio"
+        case .musepack: "Musepack"
+        case .trueAudio: "TTA"
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+
+/// What a scan does and how.
+public struct ScanOptions: Sendable {
+    /// Folders (or single files) to scan; normalised to absolute paths.
+    public var roots: [String]
+    /// Files read in parallel.
+    public var jobs: Int
+    /// Walk into hidden folders and index hidden files.
+    public var includeHidden: Bool
+    /// Read tags only; leave audio analysis alone.
+    public var tagsOnly: Bool
+    /// How folders are listed (tests substitute failures here).
+    public var lister: any DirectoryLister
+
+    public init(
+        roots: [String], jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+        includeHidden: Bool = false, tagsOnly: Bool = false, lister: any DirectoryLister = SystemDirectoryLister()
+    ) {
+        self.roots = roots.map { PathNormalizer.absolute($0) }
+        self.jobs = jobs
+        self.includeHidden = includeHidden
+        self.tagsOnly = tagsOnly
+        self.lister = lister
+    }
+}
+
+/// Indexes folders into a library: walks them, skips files whose size and modification
+/// time are unchanged, runs the per-file stages on the rest in parallel, and stores the
+/// results through one writer in batched transactions. A file that fails is recorded with
+/// its reason and never stops the scan; files that disappeared are removed.
+public struct LibraryScanner: Sendable {
+    public let library: Library
+    public let options: ScanOptions
+
+    /// Results are committed at least this often, so an interrupted scan keeps its work.
+    static let batchSize = 256
+    static let batchInterval = 1.0
+
+    public init(library: Library, options: ScanOptions) throws(MusicIndexError) {
+        guard options.jobs >= 1 else { throw .invalidArgument("--jobs must be at least 1 (got \(options.jobs))") }
+        guard !options.roots.isEmpty else { throw .invalidArgument("give at least one folder to scan") }
+        self.library = library
+        self.options = options
+    }
+
+    /// The per-file stages, in order.
+    var stages: [any ScanStage] {
+        [ProbeStage(), TagStage()]
+    }
+
+    public func run(
+        isCancelled: @escaping @Sendable () -> Bool = { false },
+        progress: @escaping @Sendable (ScanProgress) -> Void = { _ in }
+    ) async throws(MusicIndexError) -> ScanSummary {
+        let clock = ContinuousClock.now
+        var summary = ScanSummary()
+        let walker = LibraryWalker(includeHidden: options.includeHidden, lister: options.lister)
+        let walk = try walker.walk(roots: options.roots)
+        summary.warnings = walk.unreadableFolders.map { "cannot read folder \($0.path): \($0.reason)" }
+
+        let known = try library.knownFiles(under: options.roots)
+        let scanID = try library.beginScan(roots: options.roots, at: Timestamp.now())
+
+        // Decide what to read: new or changed files only.
+        var pending: [WalkedFile] = []
+        var seen = Set<String>()
+        seen.reserveCapacity(walk.files.count)
+        for file in walk.files {
+            seen.insert(file.path)
+            if let entry = known[file.path], entry.size == file.size, entry.mtimeNanoseconds == file.mtimeNanoseconds {
+                if entry.isFailure { summary.stillFailing += 1 } else { summary.unchanged += 1 }
+            } else {
+                pending.append(file)
+            }
+        }
+
+        // Files that are gone, except under folders that could not be read this time.
+        let unreadable = walk.unreadableFolders.map { $0.path + "/" }
+        let gone = known.keys.filter { path in
+            !seen.contains(path) && !unreadable.contains { path.hasPrefix($0) }
+        }.sorted()
+        summary.removed = try library.removeFiles(gone)
+
+        let stages = self.stages
+        let outcomes = runConcurrently(pending, jobs: options.jobs, isCancelled: isCancelled) { file in
+            Self.process(file, stages: stages)
+        }
+        var batch: [FileOutcome] = []
+        var lastFlush = ContinuousClock.now
+        var done = 0
+        for await outcome in outcomes {
+            done += 1
+            switch outcome {
+            case .indexed(let draft):
+                if let entry = known[draft.file.path], !entry.isFailure { summary.updated += 1 } else { summary.new += 1 }
+            case .failed(let file, let failure):
+                summary.failed += 1
+                summary.failures.append(FailureRecord(path: file.path, stage: failure.stage.rawValue, reason: failure.reason, at: ""))
+            case .vanished(let file):
+                if let entry = known[file.path], !entry.isFailure { summary.removed += 1 }
+            case .ignored:
+                break
+            }
+            batch.append(outcome)
+            if batch.count >= Self.batchSize || lastFlush.duration(to: .now) > .seconds(Self.batchInterval) {
+                try library.record(batch, scannedAt: Timestamp.now())
+                batch.removeAll(keepingCapacity: true)
+                lastFlush = .now
+            }
+            progress(ScanProgress(done: done, total: pending.count, elapsedSeconds: clock.duration(to: .now).seconds))
+        }
+        try library.record(batch, scannedAt: Timestamp.now())
+
+        summary.interrupted = done < pending.count
+        summary.failures.sort { $0.path < $1.path }
+        summary.elapsedSeconds = clock.duration(to: .now).seconds
+        try library.finishScan(id: scanID, summary: summary, at: Timestamp.now())
+        return summary
+    }
+
+    /// Runs the stages on one file. Never throws: every problem becomes an outcome.
+    static func process(_ file: WalkedFile, stages: [any ScanStage]) -> FileOutcome {
+        let handle: ReadOnlyFile
+        do {
+            handle = try ReadOnlyFile(path: file.path)
+        } catch {
+            if error.vanished { return .vanished(file) }
+            return .failed(file, StageFailure(.open, "cannot open: \(error.message)"))
+        }
+        var draft = TrackDraft(file: file)
+        for stage in stages {
+            do {
+                try stage.run(&draft, file: handle)
+            } catch {
+                return error.ignorable ? .ignored(file) : .failed(file, error)
+            }
+        }
+        return .indexed(draft)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) / 1e18
+    }
+}

@@ -1,0 +1,47 @@
+/// One step of the per-file work of a scan. A stage reads what earlier stages put in the
+/// draft, adds its own result, or throws a `StageFailure` naming itself and the reason.
+/// The scanner runs stages in order and knows nothing of their insides: adding an analysis
+/// step is adding one type to `LibraryScanner.stages`.
+protocol ScanStage: Sendable {
+    func run(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure)
+}
+
+/// A per-file failure: the stage that failed and a specific, human-readable reason.
+public struct StageFailure: Error, Sendable, Equatable {
+    public enum Stage: String, Sendable, Codable {
+        case open, probe, tags, decode, analysis
+    }
+
+    public let stage: Stage
+    public let reason: String
+    /// True when the file is not audio and its name does not claim it is: it is left out of
+    /// the library without being recorded as a failure.
+    let ignorable: Bool
+
+    init(_ stage: Stage, _ reason: String, ignorable: Bool = false) {
+        self.stage = stage
+        self.reason = reason
+        self.ignorable = ignorable
+    }
+}
+
+/// What the stages build up for one file.
+struct TrackDraft: Sendable {
+    let file: WalkedFile
+    var format: AudioFormat?
+    var audioHash: String?
+    var audio = AudioProperties()
+    var tags = TrackTags()
+
+    init(file: WalkedFile) { self.file = file }
+}
+
+/// Stream properties of a track as its container declares them.
+public struct AudioProperties: Sendable, Equatable, Codable {
+    public var codec: String?
+    public var duration: Double?
+    public var bitrateKbps: Int?
+    public var sampleRate: Int?
+    public var channels: Int?
+    public var bitsPerSample: Int?
+}

@@ -1,0 +1,32 @@
+/// The counts and failures of one scan, as printed at the end and stored in `scans`.
+public struct ScanSummary: Sendable, Codable, Equatable {
+    /// Files indexed for the first time.
+    public var new = 0
+    /// Known files that changed and were read again.
+    public var updated = 0
+    /// Indexed files whose size and modification time had not changed (not opened).
+    public var unchanged = 0
+    /// Tracks whose files disappeared.
+    public var removed = 0
+    /// Files that failed in this scan.
+    public var failed = 0
+    /// Files that had failed before and have not changed (not opened again).
+    public var stillFailing = 0
+    /// Failures of this scan, sorted by path.
+    public var failures: [FailureRecord] = []
+    /// Folders that could not be read, and other non-fatal problems.
+    public var warnings: [String] = []
+    /// True when the scan was stopped before it finished (work done so far is kept).
+    public var interrupted = false
+    public var elapsedSeconds = 0.0
+
+    public init() {}
+}
+
+/// Progress of a running scan, for a progress display.
+public struct ScanProgress: Sendable {
+    /// Files read so far in this scan, and how many it will read.
+    public var done: Int
+    public var total: Int
+    public var elapsedSeconds: Double
+}

@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file opened for reading only. The library's music files are only ever opened through
+/// this type (and the read-only streams of the tag reader and the decoders), so no code path
+/// can write to them.
+final class ReadOnlyFile {
+    let path: String
+    let size: Int64
+    private let descriptor: Int32
+
+    /// Opens `path` read-only; throws `FileOpenError` carrying errno.
+    init(path: String) throws(FileOpenError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileOpenError(path: path, code: errno) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw FileOpenError(path: path, code: code)
+        }
+        self.path = path
+        self.descriptor = fd
+        self.size = Int64(info.st_size)
+    }
+
+    deinit { close(descriptor) }
+
+    /// Reads up to `count` bytes at `offset`; fewer at the end of the file, none past it.
+    func read(at offset: Int64, count: Int) throws(FileOpenError) -> [UInt8] {
+        guard count > 0, offset >= 0, offset < size else { return [] }
+        let wanted = Int(min(Int64(count), size - offset))
+        var bytes = [UInt8](repeating: 0, count: wanted)
+        var done = 0
+        while done < wanted {
+            let n = bytes.withUnsafeMutableBytes { buffer in
+                pread(descriptor, buffer.baseAddress! + done, wanted - done, off_t(offset) + off_t(done))
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileOpenError(path: path, code: errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        if done < wanted { bytes.removeSubrange(done...) }
+        return bytes
+    }
+}
+
+/// An operating-system error opening or reading a file.
+struct FileOpenError: Error {
+    let path: String
+    let code: Int32
+
+    var vanished: Bool { code == ENOENT || code == ENOTDIR }
+    var message: String { String(cString: strerror(code)) }
+}

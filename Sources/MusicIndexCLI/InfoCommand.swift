@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import MusicIndex
+
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "Every stored field of one track, by path or id.")
+
+    @OptionGroup var library: LibraryOptions
+
+    @Argument(help: ArgumentHelp("A file path or a track id.", valueName: "path-or-id"))
+    var track: String
+
+    @Flag(help: "Print as JSON.")
+    var json = false
+
+    func run() throws {
+        let store = try library.open(readOnly: true)
+        do {
+            let found: Track?
+            if let id = Int64(track), !FileManager.default.fileExists(atPath: track) {
+                found = try store.track(id: id)
+            } else {
+                found = try store.track(path: track)
+            }
+            guard let found else {
+                if let failure = try store.failure(path: track) {
+                    throw CLIError("\(failure.path) is not indexed: \(failure.reason) (stage: \(failure.stage))")
+                }
+                throw CLIError("no track matches \(track)")
+            }
+            if json {
+                print(try JSONOutput.string(found))
+            } else {
+                Self.printText(found)
+            }
+        } catch let error as MusicIndexError {
+            throw CLIError(String(describing: error))
+        }
+    }
+
+    static func printText(_ track: Track) {
+        func line(_ name: String, _ value: Any?) {
+            guard let value else { return }
+            print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(value)")
+        }
+        let t = track.tags, a = track.audio
+        line("id", track.id)
+        line("path", track.path)
+        line("format", track.format)
+        line("codec", a.codec)
+        line("duration", a.duration.map { String(format: "%.2f s", $0) })
+        line("bitrate", a.bitrateKbps.map { "\($0) kbit/s" })
+        line("sample rate", a.sampleRate.map { "\($0) Hz" })
+        line("channels", a.channels)
+        line("bits per sample", a.bitsPerSample)
+        line("size", "\(track.size) bytes")
+        line("title", t.title)
+        line("artist", t.artist)
+        line("album", t.album)
+        line("album artist", t.albumArtist)
+        line("genres", t.genres.isEmpty ? nil : t.genres.joined(separator: "; "))
+        line("date", t.date)
+        line("year", t.year)
+        line("track", t.trackNumber.map { n in t.trackTotal.map { "\(n)/\($0)" } ?? "\(n)" })
+        line("disc", t.discNumber.map { n in t.discTotal.map { "\(n)/\($0)" } ?? "\(n)" })
+        line("mb recording", t.musicBrainzRecordingID)
+        line("mb track", t.musicBrainzTrackID)
+        line("mb release", t.musicBrainzReleaseID)
+        line("cover art", t.hasCover ? "embedded" : "none")
+        line("audio hash", track.audioHash)
+        line("scanned at", track.scannedAt)
+        if !t.properties.isEmpty {
+            print("properties:")
+            for property in t.properties { print("  \(property.key)=\(property.value)") }
+        }
+    }
+}
