@@ -47,7 +47,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MusicIndexTests",
-            dependencies: ["MusicIndex"],
+            dependencies: ["MusicIndex", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/MusicIndexTests",
             exclude: ["Fixtures"]
         ),

@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+@testable import MusicIndex
+
+@Suite struct ProbeTests {
+    func probe(_ path: String) -> Result<TrackDraft, StageFailure> {
+        do {
+            let file = try ReadOnlyFile(path: path)
+            var draft = TrackDraft(file: WalkedFile(path: path, size: file.size, mtimeNanoseconds: 0))
+            try ProbeStage().run(&draft, file: file)
+            return .success(draft)
+        } catch let failure as StageFailure {
+            return .failure(failure)
+        } catch {
+            return .failure(StageFailure(.open, "\(error)"))
+        }
+    }
+
+    func failureReason(_ name: String) -> String? {
+        if case .failure(let failure) = probe(TestSupport.tagFixtures.appendingPathComponent(name).path) { return failure.reason }
+        return nil
+    }
+
+    @Test func badFilesGetSpecificReasons() {
+        #expect(failureReason("empty.mp3") == "empty file (0 bytes)")
+        #expect(failureReason("text.mp3") == "not an audio file: the content is plain text")
+        #expect(failureReason("image.mp3") == "not an audio file: the content is a JPEG image")
+    }
+
+    @Test func nonAudioUnderAnotherNameIsIgnoredNotFailed() throws {
+        let folder = try TestSupport.temporaryFolder()
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: folder + "/notes.readme"))
+        guard case .failure(let failure) = probe(folder + "/notes.readme") else { Issue.record("expected a failure"); return }
+        #expect(failure.ignorable)
+    }
+
+    @Test func audioIsRecognisedWithoutItsExtension() throws {
+        let folder = try TestSupport.temporaryFolder()
+        for (name, format) in [("vorbis.flac", AudioFormat.flac), ("id3v23.mp3", .mp3), ("opus.opus", .opus), ("aac.m4a", .mp4)] {
+            let copy = folder + "/" + name.replacingOccurrences(of: ".", with: "_")
+            try FileManager.default.copyItem(atPath: TestSupport.tagFixtures.appendingPathComponent(name).path, toPath: copy)
+            guard case .success(let draft) = probe(copy) else { Issue.record("\(name) not recognised"); continue }
+            #expect(draft.format == format)
+        }
+    }
+
+    @Test func mpegSyncNeedsConsecutiveFrames() {
+        // A lone sync word inside random bytes is not an MP3.
+        var bytes = [UInt8](repeating: 0x41, count: 4096)
+        bytes[100] = 0xFF; bytes[101] = 0xFB; bytes[102] = 0x90; bytes[103] = 0x64
+        #expect(MPEGFrame.findStream(in: bytes, searchLength: 4096, requiredFrames: 2) == nil)
+        #expect(ContentSniffer.kind(head: bytes, afterTags: bytes, hadID3: false, fileExtension: "mp3") == .notAudio("plain text"))
+    }
+
+    @Test func id3v2LengthIncludesFooter() {
+        let header: [UInt8] = [0x49, 0x44, 0x33, 4, 0, 0x10, 0, 0, 0x01, 0x00]
+        #expect(ID3v2.length(of: header, at: 0) == 10 + 128 + 10)
+        #expect(ID3v2.length(of: [0x49, 0x44, 0x33, 4, 0, 0, 0x80, 0, 0, 0], at: 0) == nil)
+    }
+}
+
+/// The audio fingerprint ignores tag blocks and sees the audio.
+@Suite struct AudioHasherTests {
+    func hash(_ path: String) throws -> String {
+        let file = try ReadOnlyFile(path: path)
+        let kind = try ContentSniffer.kind(of: file, fileExtension: "")
+        guard case .audio(let format) = kind else { throw StageFailure(.probe, "not audio") }
+        return try AudioHasher.hash(of: file, format: format, payload: try AudioPayload.locate(in: file, format: format))
+    }
+
+    /// Editing a tag (the title's text, in place) keeps the hash; a changed audio byte
+    /// changes it.
+    @Test(arguments: ["id3v23.mp3", "id3v1.mp3", "vorbis.flac", "vorbis.ogg", "opus.opus", "aac.m4a"])
+    func tagEditsKeepTheHashAudioEditsChangeIt(_ name: String) throws {
+        let folder = try TestSupport.temporaryFolder()
+        let original = TestSupport.tagFixtures.appendingPathComponent(name).path
+        let originalBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: original)))
+        let title = try #require(try TestSupport.mutagenAnswers()[name]?["title"]?.string)
+        // The title as UTF-8, or as UTF-16LE (ID3v2.3 text frames).
+        let encodings = [Array(title.utf8), title.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }]
+        let position = try #require(encodings.lazy.compactMap { needle in
+            (0...(originalBytes.count - needle.count)).first { originalBytes[$0..<($0 + needle.count)].elementsEqual(needle) }
+        }.first, "title not found in \(name)")
+        let copy = folder + "/" + name
+
+        var edited = originalBytes
+        edited[position] ^= 0x20  // flips the case of the title's first letter
+        try Data(edited).write(to: URL(fileURLWithPath: copy))
+        #expect(try hash(copy) == hash(original))
+
+        let file = try ReadOnlyFile(path: original)
+        let kind = try ContentSniffer.kind(of: file, fileExtension: "")
+        guard case .audio(let format) = kind else { Issue.record("not audio"); return }
+        let audio = try #require(try AudioPayload.locate(in: file, format: format).ranges.last)
+        #expect(!audio.contains(Int64(position)), "the title lies inside the payload")
+        var damaged = originalBytes
+        damaged[Int(audio.lowerBound + Int64(audio.count) / 2)] ^= 0x01
+        try Data(damaged).write(to: URL(fileURLWithPath: copy))
+        #expect(try hash(copy) != hash(original))
+    }
+
+    @Test func sha256MatchesTheStandardVectors() {
+        func digest(_ text: String) -> String {
+            var hasher = SHA256()
+            hasher.update(Array(text.utf8))
+            return hasher.finalize().hexString
+        }
+        #expect(digest("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(digest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(digest("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        var incremental = SHA256()
+        for _ in 0..<1000 { incremental.update([UInt8](repeating: 0x61, count: 1000)) }
+        #expect(incremental.finalize().hexString == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import MusicIndex
+
+@Suite struct ScanTests {
+    @Test func scanIndexesGoodFilesAndRecordsBadOnes() async throws {
+        let folder = try TestSupport.copyOfTagFixtures()
+        let (library, summary) = try await TestSupport.scan([folder], db: folder + ".sqlite")
+        #expect(summary.new == 9)
+        #expect(summary.failed == 3)
+        #expect(summary.failures.map { ($0.path as NSString).lastPathComponent } == ["empty.mp3", "image.mp3", "text.mp3"])
+        let tracks = try library.allTracks()
+        #expect(tracks.count == 9)
+        #expect(tracks.allSatisfy { $0.audioHash.hasPrefix("v1:") && $0.audio.duration != nil })
+        let failures = try library.allFailures()
+        #expect(failures.count == 3)
+        #expect(failures.allSatisfy { $0.reason.count > 12 && $0.stage == "probe" })
+        let stats = try library.stats()
+        #expect(stats.tracks == 9 && stats.failures == 3)
+        #expect(stats.byGenreTag.first == LibraryStats.Count(name: "Rock", count: 2))
+    }
+
+    @Test func scanNeverModifiesMusicFiles() async throws {
+        let folder = try TestSupport.copyOfTagFixtures()
+        let before = try TestSupport.checksums(under: folder)
+        _ = try await TestSupport.scan([folder], db: folder + ".sqlite")
+        TestSupport.setModificationTime(folder + "/id3v23.mp3", seconds: 1_000_000)
+        _ = try await TestSupport.scan([folder], db: folder + ".sqlite")
+        #expect(try TestSupport.checksums(under: folder) == before)
+    }
+
+    /// A second scan opens nothing: files whose size and mtime are unchanged are not read,
+    /// which is shown by replacing their content (same size, same mtime) with garbage.
+    @Test func unchangedFilesAreNotOpenedAgain() async throws {
+        let folder = try TestSupport.copyOfTagFixtures()
+        let db = folder + ".sqlite"
+        let (library, _) = try await TestSupport.scan([folder], db: db)
+        let tracksBefore = try library.allTracks()
+        for name in ["id3v23.mp3", "vorbis.flac", "aac.m4a"] {
+            let path = folder + "/" + name
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+            var info = stat()
+            stat(path, &info)
+            try Data(repeating: 0x41, count: size).write(to: URL(fileURLWithPath: path))
+            var times = [info.st_atim, info.st_mtim]
+            utimensat(AT_FDCWD, path, &times, 0)
+        }
+        let (_, second) = try await TestSupport.scan([folder], db: db)
+        #expect(second.unchanged == 9)
+        #expect(second.stillFailing == 3)
+        #expect(second.new + second.updated + second.failed + second.removed == 0)
+        #expect(try library.allTracks() == tracksBefore)
+    }
+
+    @Test func touchedFileIsReadAgainAndDeletedFileDisappears() async throws {
+        let folder = try TestSupport.copyOfTagFixtures()
+        let db = folder + ".sqlite"
+        let (library, _) = try await TestSupport.scan([folder], db: db)
+        let idBefore = try #require(try library.track(path: folder + "/vorbis.flac")?.id)
+        TestSupport.setModificationTime(folder + "/vorbis.flac", seconds: 1_500_000_000)
+        try FileManager.default.removeItem(atPath: folder + "/opus.opus")
+        try FileManager.default.removeItem(atPath: folder + "/text.mp3")
+        let (_, second) = try await TestSupport.scan([folder], db: db)
+        #expect(second.updated == 1)
+        #expect(second.removed == 1)
+        #expect(second.unchanged == 7)
+        #expect(try library.track(path: folder + "/opus.opus") == nil)
+        #expect(try library.failure(path: folder + "/text.mp3") == nil)
+        let flac = try #require(try library.track(path: folder + "/vorbis.flac"))
+        #expect(flac.id == idBefore)
+        #expect(flac.mtimeNanoseconds == 1_500_000_000 * 1_000_000_000)
+    }
+
+    /// The audio hash survives a tag edit and a move; the scan sees the edit.
+    @Test func tagEditAndMoveKeepTheAudioHash() async throws {
+        let folder = try TestSupport.copyOfTagFixtures()
+        let db = folder + ".sqlite"
+        let (library, _) = try await TestSupport.scan([folder], db: db)
+        let before = try #require(try library.track(path: folder + "/vorbis.flac"))
+        // Edit the title in place (same length) and move the file to a new folder.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/vorbis.flac")))
+        let needle = Array("Windowlicker".utf8)
+        let position = try #require((0...(bytes.count - needle.count)).first { bytes[$0..<($0 + needle.count)].elementsEqual(needle) })
+        bytes.replaceSubrange(position..<(position + needle.count), with: Array("Doorlicker!!".utf8))
+        try FileManager.default.createDirectory(atPath: folder + "/moved", withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/moved/renamed.flac"))
+        try FileManager.default.removeItem(atPath: folder + "/vorbis.flac")
+        let (_, second) = try await TestSupport.scan([folder], db: db)
+        #expect(second.new == 1 && second.removed == 1)
+        let after = try #require(try library.track(path: folder + "/moved/renamed.flac"))
+        #expect(after.tags.title == "Doorlicker!! Fixture")
+        #expect(after.audioHash == before.audioHash)
+    }
+
+    @Test func scanningASubfolderLeavesTheRestAlone() async throws {
+        let folder = try TestSupport.temporaryFolder()
+        for sub in ["a", "ab"] {
+            try FileManager.default.createDirectory(atPath: folder + "/" + sub, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: TestSupport.tagFixtures.appendingPathComponent("id3v23.mp3").path, toPath: folder + "/\(sub)/x.mp3")
+        }
+        let db = folder + "/lib.sqlite"
+        let (library, _) = try await TestSupport.scan([folder], db: db)
+        try FileManager.default.removeItem(atPath: folder + "/a/x.mp3")
+        let (_, second) = try await TestSupport.scan([folder + "/a"], db: db)
+        #expect(second.removed == 1)
+        #expect(try library.track(path: folder + "/ab/x.mp3") != nil)
+    }
+}
