@@ -11,7 +11,7 @@ import Testing
         #expect(summary.failures.map { ($0.path as NSString).lastPathComponent } == ["empty.mp3", "image.mp3", "text.mp3"])
         let tracks = try library.allTracks()
         #expect(tracks.count == 9)
-        #expect(tracks.allSatisfy { $0.audioHash.hasPrefix("v1:") && $0.audio.duration != nil })
+        #expect(tracks.allSatisfy { $0.audioHash.hasPrefix("v1:") && $0.audioHash.count == 35 && $0.audio.duration != nil })
         let failures = try library.allFailures()
         #expect(failures.count == 3)
         #expect(failures.allSatisfy { $0.reason.count > 12 && $0.stage == "probe" })

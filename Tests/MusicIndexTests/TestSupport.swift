@@ -31,16 +31,14 @@ enum TestSupport {
         return try JSONDecoder().decode([String: [String: JSONValue]].self, from: data)
     }
 
-    /// SHA-256 of a whole file, hex.
-    static func checksum(_ path: String) throws -> String {
-        var hasher = SHA256()
-        hasher.update([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
-        return hasher.finalize().hexString
+    /// A file's whole content, for before/after comparisons.
+    static func checksum(_ path: String) throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: path))
     }
 
-    /// Checksums of every regular file under a folder, keyed by path.
-    static func checksums(under folder: String) throws -> [String: String] {
-        var result: [String: String] = [:]
+    /// The content of every regular file under a folder, keyed by path.
+    static func checksums(under folder: String) throws -> [String: Data] {
+        var result: [String: Data] = [:]
         let enumerator = FileManager.default.enumerator(atPath: folder)
         while let relative = enumerator?.nextObject() as? String {
             let path = folder + "/" + relative

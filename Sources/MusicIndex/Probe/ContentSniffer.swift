@@ -2,8 +2,10 @@
 /// leading ID3v2 tags) for the formats TagLib and the decoders read, and a few common
 /// non-audio signatures so a failure can say what the file looks like instead.
 enum ContentSniffer {
-    /// Bytes read from the start of each file for sniffing.
-    static let headLength = 64 * 1024
+    /// Bytes read from the start of the audio for sniffing; MPEG audio preceded by junk
+    /// gets a second, longer look (`searchLength`).
+    static let headLength = 4 * 1024
+    static let searchLength = 64 * 1024
 
     /// File extensions of files that are never audio; the walker skips them unopened.
     static let nonAudioExtensions: Set<String> = [
@@ -24,8 +26,12 @@ enum ContentSniffer {
         guard file.size > 0 else { return .empty }
         let start = try ID3v2.endOfLeadingTags(in: file)
         let afterTags = try file.read(at: start, count: headLength)
-        let head = start == 0 ? afterTags : try file.read(at: 0, count: 4096)
-        return kind(head: head, afterTags: afterTags, hadID3: start > 0, fileExtension: fileExtension)
+        let head = start == 0 ? afterTags : try file.read(at: 0, count: headLength)
+        let first = kind(head: head, afterTags: afterTags, hadID3: start > 0, fileExtension: fileExtension)
+        let mayBeMPEG = start > 0 || mpegExtensions.contains(fileExtension)
+        guard case .notAudio = first, mayBeMPEG, file.size - start > Int64(headLength) else { return first }
+        let longer = try file.read(at: start, count: searchLength)
+        return kind(head: head, afterTags: longer, hadID3: start > 0, fileExtension: fileExtension)
     }
 
     /// Sniffs from the file's first bytes (`head`) and the first bytes after any leading
@@ -58,7 +64,7 @@ enum ContentSniffer {
         if afterTags.starts(with: Array("#!AMR".utf8)) { return .unsupported("an AMR stream") }
 
         // MPEG audio: frames must follow each other at the lengths their headers give.
-        let searchLength = hadID3 || mpegExtensions.contains(fileExtension) ? min(afterTags.count, 64 * 1024) : 1
+        let searchLength = hadID3 || mpegExtensions.contains(fileExtension) ? afterTags.count : 1
         if MPEGFrame.findStream(in: afterTags, searchLength: searchLength, requiredFrames: hadID3 ? 2 : 3) != nil {
             return .audio(.mp3)
         }

@@ -43,8 +43,7 @@ struct MPEGFrame: Equatable {
     }
 
     /// The offset of the first of `requiredFrames` consecutive matching frames starting in
-    /// the first `searchLength` bytes, or nil. A chain that runs off the end of `bytes`
-    /// after at least one whole frame counts (short files).
+    /// the first `searchLength` bytes, or nil.
     static func findStream(in bytes: [UInt8], searchLength: Int, requiredFrames: Int) -> Int? {
         var offset = 0
         while offset < min(searchLength, bytes.count) {
@@ -59,9 +58,7 @@ struct MPEGFrame: Equatable {
                 found += 1
                 next += frame.length
             }
-            if found >= requiredFrames || (next >= bytes.count && found >= 1 && next - offset >= 24 && bytes.count < 8192) {
-                return offset
-            }
+            if found >= requiredFrames { return offset }
         }
         return nil
     }
