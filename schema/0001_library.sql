@@ -33,6 +33,9 @@ CREATE TABLE tracks (
     musicbrainz_track_id     TEXT,
     musicbrainz_release_id   TEXT,
     has_cover       INTEGER NOT NULL DEFAULT 0 CHECK (has_cover IN (0, 1)),
+    -- Every tag property as TagLib's PropertyMap names it, as a JSON object of arrays:
+    -- {"COMMENT": ["..."], "TITLE": ["..."]} (query with json_each).
+    properties      TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(properties)),
     scanned_at      TEXT    NOT NULL                  -- ISO 8601, UTC
 );
 CREATE INDEX tracks_audio_hash ON tracks (audio_hash);
@@ -46,15 +49,6 @@ CREATE TABLE track_genres (
     PRIMARY KEY (track_id, position)
 ) WITHOUT ROWID;
 CREATE INDEX track_genres_genre ON track_genres (genre COLLATE NOCASE);
-
--- Every tag property as TagLib's PropertyMap names it (TITLE, ARTIST, COMMENT, ...).
-CREATE TABLE track_properties (
-    track_id INTEGER NOT NULL REFERENCES tracks (id) ON DELETE CASCADE,
-    key      TEXT    NOT NULL,
-    position INTEGER NOT NULL,
-    value    TEXT    NOT NULL,
-    PRIMARY KEY (track_id, key, position)
-) WITHOUT ROWID;
 
 -- Files that could not be indexed, with the stage that failed and a readable reason.
 -- size and mtime let an unchanged failing file be skipped on the next scan.

@@ -106,3 +106,16 @@ import Testing
         #expect(try library.track(path: folder + "/ab/x.mp3") != nil)
     }
 }
+
+@Suite struct PropertiesJSONTests {
+    @Test func awkwardValuesRoundTrip() throws {
+        let properties = [
+            TrackTags.Property(key: "COMMENT", value: "quote \" backslash \\ newline \n tab \t bell \u{7} end"),
+            TrackTags.Property(key: "ARTIST", value: "Björk 東京 🎵"),
+            TrackTags.Property(key: "COMMENT", value: "second"),
+        ]
+        let json = Library.propertiesJSON(properties)
+        let decoded = try JSONDecoder().decode([String: [String]].self, from: Data(json.utf8))
+        #expect(decoded == ["ARTIST": ["Björk 東京 🎵"], "COMMENT": [properties[0].value, "second"]])
+    }
+}

@@ -75,19 +75,23 @@ enum AudioHasher {
         }
         for index in 0..<sampleCount {
             let position = range.lowerBound + (payload.length - 1) * Int64(index) / Int64(sampleCount - 1)
-            // The next page boundary at or after the position (pages are at most 64 KiB).
-            let window = try file.read(at: position, count: 65_307 + 27)
+            // The next page boundary at or after the position: pages are a few KiB, at most
+            // 64 KiB, so a short look usually finds one.
             var found = false
-            var i = 0
-            while i + 27 <= window.count {
-                if window[i] == 0x4F, let page = OggPage.parse(window, at: i) {
-                    try collectPage(file, at: position + Int64(i), page: page, into: &collected)
-                    found = true
-                    break
+            for windowLength in [16 * 1024, 65_307 + 27] where !found {
+                let window = try file.read(at: position, count: windowLength)
+                var i = 0
+                while i + 27 <= window.count {
+                    if window[i] == 0x4F, let page = OggPage.parse(window, at: i) {
+                        try collectPage(file, at: position + Int64(i), page: page, into: &collected)
+                        found = true
+                        break
+                    }
+                    i += 1
                 }
-                i += 1
+                if !found && (windowLength > 16 * 1024 || window.count < windowLength) { collected += window.prefix(blockLength) }
+                if window.count < windowLength { break }
             }
-            if !found { collected += window.prefix(blockLength) }
         }
     }
 

@@ -89,34 +89,40 @@ public struct LibraryScanner: Sendable {
         var batch: [FileOutcome] = []
         var lastFlush = ContinuousClock.now
         var done = 0
-        for await outcome in outcomes {
-            done += 1
-            switch outcome {
-            case .indexed(let draft):
-                if let entry = known[draft.file.path], !entry.isFailure { summary.updated += 1 } else { summary.new += 1 }
-            case .failed(let file, let failure):
-                summary.failed += 1
-                summary.failures.append(FailureRecord(path: file.path, stage: failure.stage.rawValue, reason: failure.reason, at: ""))
-            case .vanished(let file):
-                if let entry = known[file.path], !entry.isFailure { summary.removed += 1 }
-            case .ignored:
-                break
+        for await group in outcomes {
+            for outcome in group {
+                done += 1
+                tally(outcome, known: known, into: &summary)
             }
-            batch.append(outcome)
+            batch.append(contentsOf: group)
             if batch.count >= Self.batchSize || lastFlush.duration(to: .now) > .seconds(Self.batchInterval) {
-                try library.record(batch, scannedAt: Timestamp.now())
+                try library.record(batch, known: known, scannedAt: Timestamp.now())
                 batch.removeAll(keepingCapacity: true)
                 lastFlush = .now
             }
             progress(ScanProgress(done: done, total: pending.count, elapsedSeconds: clock.duration(to: .now).seconds))
         }
-        try library.record(batch, scannedAt: Timestamp.now())
+        try library.record(batch, known: known, scannedAt: Timestamp.now())
 
         summary.interrupted = done < pending.count
         summary.failures.sort { $0.path < $1.path }
         summary.elapsedSeconds = clock.duration(to: .now).seconds
         try library.finishScan(id: scanID, summary: summary, at: Timestamp.now())
         return summary
+    }
+
+    private func tally(_ outcome: FileOutcome, known: [String: KnownFile], into summary: inout ScanSummary) {
+        switch outcome {
+        case .indexed(let draft):
+            if let entry = known[draft.file.path], !entry.isFailure { summary.updated += 1 } else { summary.new += 1 }
+        case .failed(let file, let failure):
+            summary.failed += 1
+            summary.failures.append(FailureRecord(path: file.path, stage: failure.stage.rawValue, reason: failure.reason, at: ""))
+        case .vanished(let file):
+            if let entry = known[file.path], !entry.isFailure { summary.removed += 1 }
+        case .ignored:
+            break
+        }
     }
 
     /// Runs the stages on one file. Never throws: every problem becomes an outcome.

@@ -67,15 +67,19 @@ extension Library {
         }
     }
 
-    /// Stores a batch of per-file outcomes in one transaction.
-    func record(_ outcomes: [FileOutcome], scannedAt: String) throws(MusicIndexError) {
+    /// Stores a batch of per-file outcomes in one transaction. `known` is what the library
+    /// held before the scan, so rows that cannot exist are not deleted.
+    func record(_ outcomes: [FileOutcome], known: [String: KnownFile] = [:], scannedAt: String) throws(MusicIndexError) {
         guard !outcomes.isEmpty else { return }
         try write { db in
             for outcome in outcomes {
                 switch outcome {
                 case .indexed(let draft):
-                    try Self.upsert(draft, scannedAt: scannedAt, db: db)
-                    try db.cachedStatement(sql: "DELETE FROM failures WHERE path = ?").execute(arguments: [draft.file.path])
+                    let previous = known[draft.file.path]
+                    try Self.upsert(draft, replacing: previous.map { !$0.isFailure } ?? true, scannedAt: scannedAt, db: db)
+                    if previous?.isFailure ?? true {
+                        try db.cachedStatement(sql: "DELETE FROM failures WHERE path = ?").execute(arguments: [draft.file.path])
+                    }
                 case .failed(let file, let failure):
                     try db.cachedStatement(sql: "DELETE FROM tracks WHERE path = ?").execute(arguments: [file.path])
                     try db.cachedStatement(sql: """
@@ -91,21 +95,23 @@ extension Library {
         }
     }
 
-    private static func upsert(_ draft: TrackDraft, scannedAt: String, db: Database) throws {
+    /// Inserts or updates a track; `replacing` is false when the path is known to be new, so
+    /// there are no old genre and property rows to delete.
+    private static func upsert(_ draft: TrackDraft, replacing: Bool, scannedAt: String, db: Database) throws {
         let t = draft.tags, a = draft.audio, f = draft.file
         let values: [(any DatabaseValueConvertible)?] = [
             f.path, f.size, f.mtimeNanoseconds, draft.audioHash ?? "", draft.format?.rawValue ?? "unknown",
             a.codec, a.duration, a.bitrateKbps, a.sampleRate, a.channels, a.bitsPerSample,
             t.title, t.artist, t.album, t.albumArtist, t.date, t.year, t.trackNumber, t.trackTotal,
             t.discNumber, t.discTotal, t.musicBrainzRecordingID, t.musicBrainzTrackID, t.musicBrainzReleaseID,
-            t.hasCover, scannedAt,
+            t.hasCover, Self.propertiesJSON(t.properties), scannedAt,
         ]
         let id = try Int64.fetchOne(db.cachedStatement(sql: """
             INSERT INTO tracks (path, size, mtime_ns, audio_hash, format, codec, duration, bitrate,
                 sample_rate, channels, bits_per_sample, title, artist, album, album_artist, date, year,
                 track_number, track_total, disc_number, disc_total, musicbrainz_recording_id,
-                musicbrainz_track_id, musicbrainz_release_id, has_cover, scanned_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                musicbrainz_track_id, musicbrainz_release_id, has_cover, properties, scanned_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
                 audio_hash = excluded.audio_hash, format = excluded.format, codec = excluded.codec,
                 duration = excluded.duration, bitrate = excluded.bitrate, sample_rate = excluded.sample_rate,
@@ -117,22 +123,46 @@ extension Library {
                 musicbrainz_recording_id = excluded.musicbrainz_recording_id,
                 musicbrainz_track_id = excluded.musicbrainz_track_id,
                 musicbrainz_release_id = excluded.musicbrainz_release_id,
-                has_cover = excluded.has_cover, scanned_at = excluded.scanned_at
+                has_cover = excluded.has_cover, properties = excluded.properties, scanned_at = excluded.scanned_at
             RETURNING id
             """), arguments: StatementArguments(values))!
-        try db.cachedStatement(sql: "DELETE FROM track_genres WHERE track_id = ?").execute(arguments: [id])
-        try db.cachedStatement(sql: "DELETE FROM track_properties WHERE track_id = ?").execute(arguments: [id])
+        if replacing {
+            try db.cachedStatement(sql: "DELETE FROM track_genres WHERE track_id = ?").execute(arguments: [id])
+        }
         let insertGenre = try db.cachedStatement(sql: "INSERT INTO track_genres (track_id, position, genre) VALUES (?, ?, ?)")
         for (position, genre) in t.genres.enumerated() {
             try insertGenre.execute(arguments: [id, position, genre])
         }
-        let insertProperty = try db.cachedStatement(sql: "INSERT INTO track_properties (track_id, key, position, value) VALUES (?, ?, ?, ?)")
-        var positions: [String: Int] = [:]
-        for property in t.properties {
-            let position = positions[property.key, default: 0]
-            positions[property.key] = position + 1
-            try insertProperty.execute(arguments: [id, property.key, position, property.value])
+    }
+
+    /// The properties as a JSON object of arrays, keys sorted, values in tag order.
+    static func propertiesJSON(_ properties: [TrackTags.Property]) -> String {
+        var grouped: [String: [String]] = [:]
+        for property in properties { grouped[property.key, default: []].append(property.value) }
+        var json = "{"
+        for (index, key) in grouped.keys.sorted().enumerated() {
+            if index > 0 { json += "," }
+            json += jsonString(key) + ":[" + grouped[key]!.map(jsonString).joined(separator: ",") + "]"
         }
+        return json + "}"
+    }
+
+    private static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 
     /// Records the start of a scan and returns its id.

@@ -68,14 +68,15 @@ extension Library {
             SELECT id, path, size, mtime_ns, audio_hash, format, codec, duration, bitrate, sample_rate,
                 channels, bits_per_sample, title, artist, album, album_artist, date, year, track_number,
                 track_total, disc_number, disc_total, musicbrainz_recording_id, musicbrainz_track_id,
-                musicbrainz_release_id, has_cover, scanned_at
+                musicbrainz_release_id, has_cover, properties, scanned_at
             FROM tracks WHERE \(clause) ORDER BY path
             """, arguments: arguments)
         return try rows.map { row in
             let id: Int64 = row["id"]
             let genres = try String.fetchAll(db, sql: "SELECT genre FROM track_genres WHERE track_id = ? ORDER BY position", arguments: [id])
-            let properties = try Row.fetchAll(db, sql: "SELECT key, value FROM track_properties WHERE track_id = ? ORDER BY key, position", arguments: [id])
-                .map { TrackTags.Property(key: $0[0], value: $0[1]) }
+            let json: String = row["properties"]
+            let grouped = (try? JSONDecoder().decode([String: [String]].self, from: Data(json.utf8))) ?? [:]
+            let properties = grouped.keys.sorted().flatMap { key in grouped[key]!.map { TrackTags.Property(key: key, value: $0) } }
             return Track(
                 id: id, path: row["path"], size: row["size"], mtimeNanoseconds: row["mtime_ns"],
                 audioHash: row["audio_hash"], format: row["format"],

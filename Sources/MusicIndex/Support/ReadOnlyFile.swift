@@ -25,6 +25,10 @@ final class ReadOnlyFile {
         self.path = path
         self.descriptor = fd
         self.size = Int64(info.st_size)
+        #if os(Linux)
+        // The probe reads a few scattered blocks; read-ahead would pull in most of the file.
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_RANDOM))
+        #endif
     }
 
     deinit { close(descriptor) }

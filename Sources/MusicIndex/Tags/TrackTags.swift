@@ -27,15 +27,19 @@ public struct TrackTags: Sendable, Equatable, Codable {
 
     init(raw: RawTags) {
         let properties = raw.properties.map { Property(key: $0.key, value: $0.value) }
-        func values(_ key: String) -> [String] {
-            properties.filter { $0.key == key }.map { $0.value.trimmingSpaces }.filter { !$0.isEmpty }
+        // Trimmed, non-empty values per key, in tag order.
+        var byKey: [String: [String]] = [:]
+        for property in properties {
+            let value = property.value.trimmingSpaces
+            if !value.isEmpty { byKey[property.key, default: []].append(value) }
         }
+        func values(_ key: String) -> [String] { byKey[key] ?? [] }
         func first(_ keys: String...) -> String? {
-            for key in keys { if let value = values(key).first { return value } }
+            for key in keys { if let value = byKey[key]?.first { return value } }
             return nil
         }
         title = first("TITLE")
-        artist = values("ARTIST").isEmpty ? nil : values("ARTIST").joined(separator: "; ")
+        artist = byKey["ARTIST"].map { $0.joined(separator: "; ") }
         album = first("ALBUM")
         albumArtist = first("ALBUMARTIST", "ALBUM ARTIST")
         genres = values("GENRE")
@@ -96,6 +100,9 @@ public struct TrackTags: Sendable, Equatable, Codable {
 
 extension String {
     var trimmingSpaces: String {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isWhitespace || scalar == "\u{0}" }
+        guard let first = unicodeScalars.first, let last = unicodeScalars.last else { return self }
+        if !isSpace(first) && !isSpace(last) { return self }
         var scalars = Substring.UnicodeScalarView(unicodeScalars)
         while let first = scalars.first, first.properties.isWhitespace || first == "\u{0}" { scalars.removeFirst() }
         while let last = scalars.last, last.properties.isWhitespace || last == "\u{0}" { scalars.removeLast() }
