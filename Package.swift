@@ -13,11 +13,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
+        // TagLib, found through pkg-config.
+        .systemLibrary(
+            name: "TagLibSystem",
+            path: "Sources/TagLibSystem",
+            pkgConfig: "taglib",
+            providers: [.apt(["libtag1-dev"])]
+        ),
         // TagLib's C++ PropertyMap and audio properties behind a small extern "C" interface.
         .target(
             name: "CTagLib",
-            path: "Sources/CTagLib",
-            linkerSettings: [.linkedLibrary("tag"), .linkedLibrary("z")]
+            dependencies: ["TagLibSystem"],
+            path: "Sources/CTagLib"
         ),
         // Turns the SQL migrations in schema/ into Swift source at build time, so that the
         // program applies exactly the files in schema/ and nothing else.

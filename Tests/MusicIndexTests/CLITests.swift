@@ -54,6 +54,18 @@ import Testing
         #expect(failures.allSatisfy { ($0["reason"] as? String)?.isEmpty == false && $0["stage"] as? String == "probe" })
     }
 
+    /// On a terminal the scan draws a progress bar on stderr (run under a pseudo-terminal
+    /// with util-linux's `script`).
+    @Test func progressBarOnATerminal() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        let folder = try TestSupport.copyOfTagFixtures()
+        let command = "'\(Self.binary)' scan --db '\(folder).sqlite' '\(folder)'"
+        let result = try Self.run(["-qec", command, "/dev/null"], executable: "/usr/bin/script")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("12/12 files"), "\(result.stdout)")
+        #expect(result.stdout.contains("files/s  ETA 0:00"))
+    }
+
     @Test func textSummaryNamesFailures() throws {
         let folder = try TestSupport.copyOfTagFixtures()
         let result = try Self.run(["scan", "--db", folder + ".sqlite", folder])
