@@ -22,17 +22,8 @@ if [ "$(id -u)" -ne 0 ]; then
     SUDO="sudo"
 fi
 
-missing=0
-for tool in lame flac oggenc ogginfo sox ffmpeg ffprobe; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "make-examples: $tool not found" >&2
-        missing=1
-    fi
-done
-if [ "$missing" -ne 0 ]; then
-    $SUDO apt-get update
-    $SUDO apt-get install -y lame flac vorbis-tools sox opus-tools ffmpeg
-fi
+# Encoders and tools come from the project's own dependency list.
+bash "$here/.."/scripts/install-deps.sh
 
 if ! command -v python3 >/dev/null 2>&1; then
     echo "make-examples: python3 is required" >&2
