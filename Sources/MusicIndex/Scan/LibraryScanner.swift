@@ -117,7 +117,7 @@ public struct LibraryScanner: Sendable {
             if let entry = known[draft.file.path], !entry.isFailure { summary.updated += 1 } else { summary.new += 1 }
         case .failed(let file, let failure):
             summary.failed += 1
-            summary.failures.append(FailureRecord(path: file.path, stage: failure.stage.rawValue, reason: failure.reason, at: ""))
+            summary.failures.append(FailureRecord(path: file.path, stage: failure.stage.rawValue, reason: failure.reason, at: Timestamp.now()))
         case .vanished(let file):
             if let entry = known[file.path], !entry.isFailure { summary.removed += 1 }
         case .ignored:
