@@ -26,6 +26,18 @@ let package = Package(
             dependencies: ["TagLibSystem"],
             path: "Sources/CTagLib"
         ),
+        // The audio front end's C libraries, each found through pkg-config and each imported
+        // by exactly one Swift file of MusicIndex.
+        .systemLibrary(name: "FFTWSystem", path: "Sources/FFTWSystem", pkgConfig: "fftw3f",
+                       providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "MPG123System", path: "Sources/MPG123System", pkgConfig: "libmpg123",
+                       providers: [.apt(["libmpg123-dev"])]),
+        .systemLibrary(name: "SndFileSystem", path: "Sources/SndFileSystem", pkgConfig: "sndfile",
+                       providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "SoxrSystem", path: "Sources/SoxrSystem", pkgConfig: "soxr",
+                       providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "FFmpegSystem", path: "Sources/FFmpegSystem", pkgConfig: "libavformat",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswresample-dev"])]),
         // Turns the SQL migrations in schema/ into Swift source at build time, so that the
         // program applies exactly the files in schema/ and nothing else.
         .executableTarget(name: "SchemaEmbedder", path: "Sources/SchemaEmbedder"),
@@ -38,7 +50,7 @@ let package = Package(
         .target(
             name: "MusicIndex",
             dependencies: [
-                "CTagLib",
+                "CTagLib", "FFTWSystem", "MPG123System", "SndFileSystem", "SoxrSystem", "FFmpegSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Sources/MusicIndex",

@@ -1,0 +1,49 @@
+/// A source of PCM audio at the file's own sample rate and channel count.
+///
+/// Every decoder opens its file for reading only. Samples come out as interleaved
+/// 32-bit floats in -1...1 (a decoder converts integer formats itself). A decoder is used by
+/// one thread at a time; different decoders may run in parallel.
+protocol AudioDecoder: AnyObject {
+    /// The library doing the work, for messages ("libmpg123", "libsndfile", "FFmpeg").
+    var backend: String { get }
+    /// Frames per second of the decoded stream.
+    var sampleRate: Int { get }
+    /// Interleaved channels per frame (at least 1).
+    var channels: Int { get }
+    /// Total frames in the stream when the container or a scan of it says so, else nil.
+    var frameCount: Int? { get }
+    /// Damaged frames the decoder skipped so far (resynchronised past).
+    var skippedFrames: Int { get }
+
+    /// Moves to the given frame (0-based, at `sampleRate`), so that the next `read` starts
+    /// exactly there. Seeking past the end leaves the decoder at the end.
+    func seek(toFrame frame: Int) throws(DecodeError)
+
+    /// Decodes up to `maxFrames` frames, appending `frames * channels` interleaved samples to
+    /// `buffer`. Returns the number of frames appended; 0 only at the end of the stream.
+    func read(appendingTo buffer: inout [Float], maxFrames: Int) throws(DecodeError) -> Int
+}
+
+/// Why a file could not be decoded. The reason is specific and written for the user.
+public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Codable {
+        /// No decoder accepts the content (unknown or unsupported codec).
+        case unsupported
+        /// The stream is damaged beyond what the decoder can skip.
+        case corrupt
+        /// The file could not be opened or read.
+        case io
+        /// The stream decodes but holds no audio frames.
+        case empty
+    }
+
+    public let kind: Kind
+    public let reason: String
+
+    public init(_ kind: Kind, _ reason: String) {
+        self.kind = kind
+        self.reason = reason
+    }
+
+    public var description: String { reason }
+}
