@@ -37,7 +37,7 @@ let package = Package(
         .systemLibrary(name: "SoxrSystem", path: "Sources/SoxrSystem", pkgConfig: "soxr",
                        providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "FFmpegSystem", path: "Sources/FFmpegSystem", pkgConfig: "libavformat",
-                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswresample-dev"])]),
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev"])]),
         // Turns the SQL migrations in schema/ into Swift source at build time, so that the
         // program applies exactly the files in schema/ and nothing else.
         .executableTarget(name: "SchemaEmbedder", path: "Sources/SchemaEmbedder"),
