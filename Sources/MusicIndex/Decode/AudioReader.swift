@@ -82,10 +82,16 @@ public final class AudioReader {
 
         try decoder.seek(toFrame: startFrame - margin)
         var position = startFrame - margin
-        var interleaved = [Float]()
-        var mono = [Float]()
-        var output = [Float]()
         let chunk = 16384
+        var interleaved = [Float]()
+        interleaved.reserveCapacity(chunk * channelCount)
+        var mono = [Float]()
+        mono.reserveCapacity(chunk)
+        // Reserving the whole output up front avoids regrowing (and page-faulting) a
+        // multi-megabyte array many times over.
+        var output = [Float]()
+        let expectedFrames = (endFrame ?? decoder.frameCount ?? 0) - (startFrame - margin) + tail
+        output.reserveCapacity(resampler.outputLength(forInput: max(0, expectedFrames)) + 1024)
         let stopFrame = endFrame.map { $0 + tail }
         while stopFrame.map({ position < $0 }) ?? true {
             interleaved.removeAll(keepingCapacity: true)
@@ -114,7 +120,9 @@ public final class AudioReader {
         if output.count < skip + length {
             output.append(contentsOf: repeatElement(0, count: skip + length - output.count))
         }
-        return Array(output[skip..<(skip + length)])
+        output.removeLast(output.count - (skip + length))
+        if skip > 0 { output.removeFirst(skip) }
+        return output
     }
 
     /// Mean of the channels, frame by frame (librosa's `to_mono`).
@@ -125,13 +133,13 @@ public final class AudioReader {
             return
         }
         mono.reserveCapacity(frames)
-        let scale = 1 / Float(channels)
+        let divisor = Float(channels)
         interleaved.withUnsafeBufferPointer { input in
             for frame in 0..<frames {
                 var sum: Float = 0
                 let base = frame * channels
                 for channel in 0..<channels { sum += input[base + channel] }
-                mono.append(sum * scale)
+                mono.append(sum / divisor)
             }
         }
     }

@@ -90,7 +90,6 @@ final class MPG123Decoder: AudioDecoder {
         if atEnd || maxFrames <= 0 { return 0 }
         let start = buffer.count
         let wanted = maxFrames * channels
-        buffer.reserveCapacity(start + wanted)
         var filled = 0
         var failure: DecodeError?
         var idleReads = 0
