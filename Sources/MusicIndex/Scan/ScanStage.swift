@@ -32,6 +32,8 @@ struct TrackDraft: Sendable {
     var audioHash: String?
     var audio = AudioProperties()
     var tags = TrackTags()
+    /// Engineered features, when the analysis stage computed them in this scan.
+    var features: AnalysedFeatures?
 
     init(file: WalkedFile) { self.file = file }
 }

@@ -126,6 +126,9 @@ extension Library {
                 has_cover = excluded.has_cover, properties = excluded.properties, scanned_at = excluded.scanned_at
             RETURNING id
             """), arguments: StatementArguments(values))!
+        if let features = draft.features, let hash = draft.audioHash {
+            try storeFeatures(features, audioHash: hash, at: scannedAt, db: db)
+        }
         if replacing {
             try db.cachedStatement(sql: "DELETE FROM track_genres WHERE track_id = ?").execute(arguments: [id])
         }
