@@ -285,6 +285,51 @@ import Testing
         #expect(try RMS.rms(y: Self.sine(440, count: 22050))[10] - Float(0.5 / 2.0.squareRoot()) < 1e-3)
     }
 
+    /// librosa's zero_crossing_rate written out literally: edge padding, framing, thresholding
+    /// (|x| <= 1e-10 → +0), sign-bit changes, mean over the frame.
+    static func librosaZeroCrossingRate(_ y: [Float], frameLength: Int, hopLength: Int) -> [Float] {
+        let half = frameLength / 2
+        let padded = [Float](repeating: y.first!, count: half) + y + [Float](repeating: y.last!, count: half)
+        let frames = 1 + (padded.count - frameLength) / hopLength
+        return (0..<frames).map { t in
+            let frame = padded[(t * hopLength)..<(t * hopLength + frameLength)].map { abs(Double($0)) <= 1e-10 ? 0 : Double($0) }
+            let count = (1..<frameLength).filter { frame[$0].sign != frame[$0 - 1].sign }.count
+            return Float(Double(count) / Double(frameLength))
+        }
+    }
+
+    @Test func zeroCrossingRateMatchesLibrosasDefinition() throws {
+        // Noise with exact zeros, negative zeros and values at the threshold mixed in.
+        var y = Self.noise(5000, seed: 9)
+        for i in stride(from: 0, to: y.count, by: 7) { y[i] = 0 }
+        for i in stride(from: 3, to: y.count, by: 11) { y[i] = -0.0 }
+        for i in stride(from: 5, to: y.count, by: 13) { y[i] = i % 2 == 0 ? -1e-10 : -2e-10 }
+        for i in stride(from: 6, to: y.count, by: 17) { y[i] = Float(-1e-10).nextUp }
+        for (frameLength, hopLength) in [(2048, 512), (256, 100), (4, 2), (2, 1)] {
+            let ours = try ZeroCrossingRate.zeroCrossingRate(y, frameLength: frameLength, hopLength: hopLength)
+            #expect(ours == Self.librosaZeroCrossingRate(y, frameLength: frameLength, hopLength: hopLength),
+                    "frame \(frameLength), hop \(hopLength)")
+        }
+        #expect(try ZeroCrossingRate.zeroCrossingRate([0.5, -0.5, 0.5, -0.5], frameLength: 4, hopLength: 2)
+                == [0.25, 0.75, 0.25])
+        #expect(try ZeroCrossingRate.zeroCrossingRate([-0.3]) == [0])
+    }
+
+    @Test func vectorLogarithm() {
+        var values: [Float] = [1, 2, 0.5, 0.70710677, 0.7071068, 1.4142135, .leastNormalMagnitude, .greatestFiniteMagnitude, 1e-10, 1e10]
+        values += Self.noise(4000, seed: 3).enumerated().map { abs($1) * Float(sign: .plus, exponent: $0 % 200 - 100, significand: 1) + .leastNormalMagnitude }
+        while values.count % 8 != 0 { values.append(3) }
+        for start in stride(from: 0, to: values.count, by: 8) {
+            let x = SIMD8<Float>(values[start..<(start + 8)])
+            let logs = VectorMath.log(x)
+            for lane in 0..<8 {
+                let exact = Foundation.log(Double(x[lane]))
+                #expect(abs(Double(logs[lane]) - exact) <= 1.5e-7 * max(abs(exact), 1), "ln \(x[lane]) = \(logs[lane]), exact \(exact)")
+            }
+        }
+        #expect(VectorMath.log(SIMD8<Float>(repeating: 1)) == SIMD8<Float>())
+    }
+
     @Test func realFFTMatchesTheDFT() {
         for n in [2, 16, 30, 2048] {
             let x = Self.noise(n, seed: UInt64(n))

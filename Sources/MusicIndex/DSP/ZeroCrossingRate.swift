@@ -15,7 +15,10 @@ public enum ZeroCrossingRate {
     /// Empty input: librosa raises (numpy cannot edge-pad an empty array); here it gives one
     /// frame with rate 0, the same single frame every STFT feature has for empty input.
     public static func zeroCrossingRate(_ y: [Float], frameLength: Int = 2048, hopLength: Int = 512,
-                                        threshold: Float = 1e-10) throws -> [Float] {
+                                        threshold: Double = 1e-10) throws -> [Float] {
+        guard threshold >= 0, threshold.isFinite else {
+            throw MusicIndexError.invalidArgument("zero-crossing threshold must be >= 0 (got \(threshold))")
+        }
         try SpectrogramParameters(nFFT: frameLength, hopLength: hopLength).validate()
         let frames = STFT.frameCount(sampleCount: y.count, nFFT: frameLength, hopLength: hopLength)
         guard y.count >= 2 else { return [Float](repeating: 0, count: frames) }
@@ -23,10 +26,13 @@ public enum ZeroCrossingRate {
         // crossingsUpTo[i] = crossings between y[j − 1] and y[j] for 1 <= j <= i.
         var crossingsUpTo = [Int32](repeating: 0, count: length)
         y.withUnsafeBufferPointer { samples in
-            // librosa compares in the input's precision (float64 for the fixtures, where the
-            // float32 samples and the threshold 1e-10 compare exactly as here in Double).
-            let limit = Double(threshold)
-            @inline(__always) func negative(_ x: Float) -> Bool { x.sign == .minus && abs(Double(x)) > limit }
+            // A sample counts as negative when x < −threshold (its sign bit set and |x| above the
+            // threshold). librosa compares float64 values with the float64 threshold; for a
+            // Float x, |x| > threshold holds exactly when |x| >= the smallest Float above it.
+            var limit = Float(threshold)
+            if Double(limit) <= threshold { limit = limit.nextUp }
+            let negativeLimit = -limit
+            @inline(__always) func negative(_ x: Float) -> Bool { x <= negativeLimit }
             var previous = negative(samples[0]), running: Int32 = 0
             for i in 1..<length {
                 let current = negative(samples[i])
