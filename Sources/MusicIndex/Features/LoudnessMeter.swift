@@ -1,0 +1,266 @@
+import Foundation
+
+/// What `LoudnessMeter` measured over a whole programme.
+public struct LoudnessMeasurement: Sendable, Equatable {
+    /// Gated integrated loudness in LUFS (ITU-R BS.1770-4 / EBU R 128), equal to pyloudnorm
+    /// 0.2 `Meter(rate).integrated_loudness`. Typical music lies between -30 and -5 LUFS.
+    /// nil when the programme is shorter than one 400 ms block (pyloudnorm raises) or when
+    /// no block passes the gates, i.e. silence or near silence (pyloudnorm returns -inf).
+    public let integrated: Double?
+    /// Loudness range in LU (EBU Tech 3342), ≥ 0; nil when shorter than one 3 s window or
+    /// silent. See `LoudnessRange`.
+    public let range: Double?
+    /// Loudness in LUFS of each 400 ms gating block, blocks starting every 100 ms (equal to
+    /// pyloudnorm's `Meter.blockwise_loudness`); `-infinity` for a digitally silent block.
+    public let blockLoudness: [Double]
+    /// Short-term loudness in LUFS of each complete 3 s window, windows starting every
+    /// 100 ms (`k * sampleRate / 10` samples, integer division); `-infinity` when silent.
+    public let shortTermLoudness: [Double]
+    /// Frames (samples per channel) measured.
+    public let frames: Int
+    /// Seconds measured.
+    public let duration: Double
+}
+
+/// A streaming loudness meter: K-weighting, 400 ms gating blocks with 75 % overlap and
+/// 3 s short-term windows every 100 ms, for interleaved `Float` audio at its native sample
+/// rate and channel count.
+///
+/// Port of pyloudnorm 0.2 `Meter(rate)` with its defaults (`filter_class="K-weighting"`,
+/// `block_size=0.4`, `overlap=0.75`), including its block boundaries
+/// (`int(0.4 * (j * 0.25) * rate)` … `int(0.4 * (j * 0.25 + 1) * rate)`), its block count
+/// (`round((T - 0.4) / 0.1) + 1`, so a last block may be cut short by the end and still be
+/// divided by the full block length) and its gates (`IntegratedLoudness`). The loudness
+/// range follows EBU Tech 3342 (`LoudnessRange`) on short-term loudness without the 1.5 s of
+/// appended silence and the 90 ms hop that pyloudnorm's `loudness_range` uses.
+///
+/// The signal is filtered once, in `Double`, and squared samples are summed into segments
+/// between consecutive block edges, so memory grows by a few values per 100 ms and a
+/// five-minute stereo track costs one pass of two biquads per sample.
+///
+/// Channel weights (BS.1770-4 G_i) default to pyloudnorm's `[1, 1, 1, 1.41, 1.41]` for up to
+/// five channels in the order L, R, C, Ls, Rs (so mono and stereo weigh 1), and to
+/// `[1, 1, 1, 0, 1.41, 1.41]` for six channels in the WAV/FFmpeg 5.1 order L, R, C, LFE, Ls,
+/// Rs (the LFE is left out, as BS.1770 requires). Other channel counts need explicit weights.
+public struct LoudnessMeter: Sendable {
+    /// Seconds per gating block (BS.1770-4 T_g).
+    public static let blockDuration = 0.4
+    /// Fraction of a block shared with the next one.
+    public static let blockOverlap = 0.75
+    /// Seconds per short-term window (EBU Tech 3341/3342).
+    public static let shortTermDuration = 3
+    /// Short-term windows per second (one every 100 ms).
+    public static let shortTermRate = 10
+
+    public let sampleRate: Int
+    public let channels: Int
+    public let channelWeights: [Double]
+    public let highShelf: Biquad
+    public let highPass: Biquad
+
+    /// Filter state per channel: shelf z1, z2, high-pass z1, z2.
+    private var state: [Double]
+    private var framesSeen = 0
+    /// Weighted sum of squares since the last edge.
+    private var openEnergy = 0.0
+    /// Closed segments: the frame each ends at (exclusive) and its weighted sum of squares.
+    private var segmentEnds: [Int] = []
+    private var segmentEnergies: [Double] = []
+    /// Next index in each edge sequence: block starts, block ends, window starts, window ends.
+    private var edgeIndex = [0, 0, 0, 0]
+    private var nextEdge = 0
+
+    /// - Parameters:
+    ///   - sampleRate: frames per second, > 3000 (K-weighting needs its 1500 Hz shelf below Nyquist).
+    ///   - channels: interleaved channels per frame, ≥ 1.
+    ///   - channelWeights: BS.1770 G_i per channel, each finite and ≥ 0; nil for the defaults above.
+    public init(sampleRate: Int, channels: Int, channelWeights: [Double]? = nil) throws {
+        guard channels >= 1 else {
+            throw MusicIndexError.invalidArgument("loudness: channel count must be at least 1, got \(channels)")
+        }
+        guard sampleRate > 0 else {
+            throw MusicIndexError.invalidArgument("loudness: sample rate must be positive, got \(sampleRate) Hz")
+        }
+        let filters = try KWeighting.filters(sampleRate: Double(sampleRate))
+        let weights: [Double]
+        if let channelWeights {
+            guard channelWeights.count == channels else {
+                throw MusicIndexError.invalidArgument("loudness: \(channelWeights.count) channel weights given for \(channels) channels")
+            }
+            guard channelWeights.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                throw MusicIndexError.invalidArgument("loudness: channel weights must be finite and non-negative, got \(channelWeights)")
+            }
+            weights = channelWeights
+        } else if let defaults = Self.defaultWeights(channels: channels) {
+            weights = defaults
+        } else {
+            throw MusicIndexError.invalidArgument("loudness: no default BS.1770 channel weights for \(channels) channels; pass channelWeights")
+        }
+        self.sampleRate = sampleRate
+        self.channels = channels
+        self.channelWeights = weights
+        self.highShelf = filters.highShelf
+        self.highPass = filters.highPass
+        self.state = [Double](repeating: 0, count: 4 * channels)
+        advanceEdges()
+    }
+
+    /// pyloudnorm's G for 1...5 channels; 5.1 with the LFE at index 3 weighed 0.
+    public static func defaultWeights(channels: Int) -> [Double]? {
+        switch channels {
+        case 1...5: Array([1.0, 1.0, 1.0, 1.41, 1.41].prefix(channels))
+        case 6: [1.0, 1.0, 1.0, 0.0, 1.41, 1.41]
+        default: nil
+        }
+    }
+
+    /// Measures a whole programme at once.
+    public static func measure(interleaved samples: [Float], sampleRate: Int, channels: Int,
+                               channelWeights: [Double]? = nil) throws -> LoudnessMeasurement {
+        var meter = try LoudnessMeter(sampleRate: sampleRate, channels: channels, channelWeights: channelWeights)
+        try meter.process(samples)
+        return meter.measurement()
+    }
+
+    /// Feeds the next interleaved samples; their count must be a multiple of `channels`.
+    public mutating func process(_ samples: [Float]) throws {
+        try samples.withUnsafeBufferPointer { try process($0) }
+    }
+
+    /// Feeds the next interleaved samples; their count must be a multiple of `channels`.
+    public mutating func process(_ samples: UnsafeBufferPointer<Float>) throws {
+        guard samples.count % channels == 0 else {
+            throw MusicIndexError.invalidArgument("loudness: \(samples.count) samples is not a whole number of \(channels)-channel frames")
+        }
+        guard let base = samples.baseAddress else { return }
+        let frames = samples.count / channels
+        var offset = 0
+        while offset < frames {
+            let run = min(frames - offset, nextEdge - framesSeen)
+            for channel in 0..<channels {
+                openEnergy += channelWeights[channel] * filterChannel(base + offset * channels + channel, count: run, channel: channel)
+            }
+            framesSeen += run
+            offset += run
+            if framesSeen == nextEdge {
+                closeSegment()
+                advanceEdges()
+            }
+        }
+    }
+
+    /// K-weights `count` samples of one channel (stride `channels`) and returns their sum of squares.
+    private mutating func filterChannel(_ start: UnsafePointer<Float>, count: Int, channel: Int) -> Double {
+        let s = highShelf, h = highPass
+        var z1 = state[4 * channel], z2 = state[4 * channel + 1]
+        var w1 = state[4 * channel + 2], w2 = state[4 * channel + 3]
+        var sum = 0.0
+        var pointer = start
+        for _ in 0..<count {
+            let x = Double(pointer.pointee)
+            // Transposed direct form II, as scipy.signal.lfilter.
+            let y = s.b0 * x + z1
+            z1 = s.b1 * x - s.a1 * y + z2
+            z2 = s.b2 * x - s.a2 * y
+            let k = h.b0 * y + w1
+            w1 = h.b1 * y - h.a1 * k + w2
+            w2 = h.b2 * y - h.a2 * k
+            sum += k * k
+            pointer += channels
+        }
+        state[4 * channel] = z1; state[4 * channel + 1] = z2
+        state[4 * channel + 2] = w1; state[4 * channel + 3] = w2
+        return sum
+    }
+
+    // MARK: Block edges
+
+    private var blockSamples: Double { Self.blockDuration * Double(sampleRate) }
+
+    /// pyloudnorm's lower bound of block j: `int(T_g * (j * step) * rate)`.
+    private func blockStart(_ j: Int) -> Int {
+        Int(Self.blockDuration * (Double(j) * (1.0 - Self.blockOverlap)) * Double(sampleRate))
+    }
+
+    /// pyloudnorm's upper bound of block j: `int(T_g * (j * step + 1) * rate)`.
+    private func blockEnd(_ j: Int) -> Int {
+        Int(Self.blockDuration * (Double(j) * (1.0 - Self.blockOverlap) + 1) * Double(sampleRate))
+    }
+
+    private func windowStart(_ k: Int) -> Int { k * sampleRate / Self.shortTermRate }
+    private func windowEnd(_ k: Int) -> Int { windowStart(k) + Self.shortTermDuration * sampleRate }
+
+    private func edge(_ sequence: Int, _ index: Int) -> Int {
+        switch sequence {
+        case 0: blockStart(index)
+        case 1: blockEnd(index)
+        case 2: windowStart(index)
+        default: windowEnd(index)
+        }
+    }
+
+    /// Moves every edge sequence past `framesSeen` and sets `nextEdge` to the nearest edge.
+    private mutating func advanceEdges() {
+        var nearest = Int.max
+        for sequence in 0..<4 {
+            while edge(sequence, edgeIndex[sequence]) <= framesSeen { edgeIndex[sequence] += 1 }
+            nearest = min(nearest, edge(sequence, edgeIndex[sequence]))
+        }
+        nextEdge = nearest
+    }
+
+    private mutating func closeSegment() {
+        guard framesSeen > (segmentEnds.last ?? 0) else { return }
+        segmentEnds.append(framesSeen)
+        segmentEnergies.append(openEnergy)
+        openEnergy = 0
+    }
+
+    // MARK: Results
+
+    /// The measurement of everything fed so far (the meter can keep going afterwards).
+    public func measurement() -> LoudnessMeasurement {
+        var ends = segmentEnds, energies = segmentEnergies
+        if framesSeen > (ends.last ?? 0) { ends.append(framesSeen); energies.append(openEnergy) }
+        let n = framesSeen
+
+        /// Weighted sum of squares over [lower, upper), both edges (or `n`).
+        func energy(_ lower: Int, _ upper: Int) -> Double {
+            // First segment ending after `lower` starts at `lower`, since `lower` is an edge.
+            var low = 0, high = ends.count
+            while low < high {
+                let mid = (low + high) / 2
+                if ends[mid] <= lower { low = mid + 1 } else { high = mid }
+            }
+            var sum = 0.0, index = low
+            while index < ends.count, ends[index] <= upper { sum += energies[index]; index += 1 }
+            return sum
+        }
+
+        // Gating blocks, as pyloudnorm counts them; none below one full block.
+        var blockMeanSquares: [Double] = []
+        if Double(n) >= blockSamples {
+            let t = Double(n) / Double(sampleRate)
+            let step = Self.blockDuration * (1.0 - Self.blockOverlap)
+            let count = Int(((t - Self.blockDuration) / step).rounded(.toNearestOrEven)) + 1
+            let scale = 1.0 / blockSamples
+            blockMeanSquares = (0..<max(count, 0)).map { j in
+                scale * energy(blockStart(j), min(blockEnd(j), n))
+            }
+        }
+        var shortTerm: [Double] = []
+        var k = 0
+        let windowSamples = Double(Self.shortTermDuration * sampleRate)
+        while windowEnd(k) <= n {
+            shortTerm.append(IntegratedLoudness.loudness(meanSquare: energy(windowStart(k), windowEnd(k)) / windowSamples))
+            k += 1
+        }
+        return LoudnessMeasurement(
+            integrated: IntegratedLoudness.gated(blockMeanSquares: blockMeanSquares),
+            range: LoudnessRange.range(shortTermLoudness: shortTerm),
+            blockLoudness: blockMeanSquares.map { IntegratedLoudness.loudness(meanSquare: $0) },
+            shortTermLoudness: shortTerm,
+            frames: n,
+            duration: Double(n) / Double(sampleRate))
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+
+/// A global tempo estimate from an onset strength envelope.
+public struct TempoEstimate: Sendable, Equatable {
+    /// Beats per minute, `60 * sampleRate / (hopLength * lag)`: quantised to whole
+    /// autocorrelation lags (a true 120 BPM reads 117.45 at 22050 Hz / hop 512), between
+    /// `maxTempo` and about 7.5 BPM. 0 for an envelope with no onsets (librosa's convention).
+    public let bpm: Double
+    /// The winning autocorrelation lag in envelope frames (0 when `bpm` is 0).
+    public let lag: Int
+    /// The time-averaged, per-frame peak-normalised onset autocorrelation at `lag`, in 0...1:
+    /// how strongly the envelope repeats at the chosen period ("pulse clarity"). 0 when
+    /// `bpm` is 0.
+    public let periodicity: Double
+}
+
+/// Global tempo from the onset autocorrelation tempogram.
+///
+/// Port of librosa 0.11 `feature.tempo(onset_envelope=…, sr, hop_length, start_bpm=120,
+/// std_bpm=1, ac_size=8, max_tempo=320, aggregate=np.mean, prior=None)` and of the
+/// `feature.tempogram` it calls:
+///
+/// 1. the window is `win = int(ac_size * sr) // hop` frames (344 at 22050 Hz / hop 512;
+///    not `tempogram`'s own default of 384);
+/// 2. the envelope is padded by `win // 2` frames on each side with a linear ramp from 0
+///    (`np.pad(mode='linear_ramp')`), cut into `n` frames of `win` values at hop 1, each
+///    multiplied by a periodic Hann window;
+/// 3. each frame's autocorrelation (lags `0..<win`) is divided by its largest magnitude
+///    (the lag-0 value; frames below the smallest normal `Double` are left as they are);
+/// 4. the frames are averaged, and the lag maximising
+///    `log1p(1e6 * ac[lag]) - 0.5 * (log2(bpm[lag]) - log2(start_bpm))² / std_bpm²`
+///    wins, lags whose tempo is at or above `max_tempo` (and lag 0) excluded; ties go to
+///    the smallest lag, as `np.argmax`.
+///
+/// librosa computes the autocorrelation with an FFT; here it is summed directly in
+/// `Double` (`n · win² / 2` multiply-adds: about 0.8 G for five minutes at the defaults).
+public enum TempoEstimator {
+    /// - Parameters:
+    ///   - onsetEnvelope: onset strength per frame (e.g. librosa `onset_strength`, any
+    ///     non-negative scale), finite.
+    ///   - sampleRate: Hz of the audio the envelope was computed from, > 0.
+    ///   - hopLength: samples between envelope frames, > 0.
+    ///   - startBPM: centre of the log-normal tempo prior, > 0.
+    ///   - stdBPM: width of the prior in octaves, > 0.
+    ///   - acSize: autocorrelation window in seconds, > 0, at least one frame.
+    ///   - maxTempo: tempos at or above it are never chosen, > 0; nil for no limit.
+    public static func estimate(onsetEnvelope: [Float], sampleRate: Double = 22050, hopLength: Int = 512,
+                                startBPM: Double = 120, stdBPM: Double = 1, acSize: Double = 8,
+                                maxTempo: Double? = 320) throws -> TempoEstimate {
+        guard sampleRate.isFinite, sampleRate > 0 else {
+            throw MusicIndexError.invalidArgument("tempo: sample rate must be positive, got \(sampleRate)")
+        }
+        guard hopLength > 0 else {
+            throw MusicIndexError.invalidArgument("tempo: hop length must be positive, got \(hopLength)")
+        }
+        guard startBPM.isFinite, startBPM > 0 else {
+            throw MusicIndexError.invalidArgument("tempo: start_bpm must be strictly positive, got \(startBPM)")
+        }
+        guard stdBPM.isFinite, stdBPM > 0 else {
+            throw MusicIndexError.invalidArgument("tempo: std_bpm must be strictly positive, got \(stdBPM)")
+        }
+        if let maxTempo, !(maxTempo > 0) {
+            throw MusicIndexError.invalidArgument("tempo: max_tempo must be positive, got \(maxTempo)")
+        }
+        let window = Int(acSize * sampleRate) / hopLength
+        guard acSize.isFinite, window >= 1 else {
+            throw MusicIndexError.invalidArgument("tempo: ac_size \(acSize) s is shorter than one \(hopLength)-sample frame")
+        }
+        guard onsetEnvelope.allSatisfy(\.isFinite) else {
+            throw MusicIndexError.invalidArgument("tempo: the onset envelope holds non-finite values")
+        }
+        guard onsetEnvelope.contains(where: { $0 != 0 }) else {
+            return TempoEstimate(bpm: 0, lag: 0, periodicity: 0)
+        }
+        let tempogram = meanTempogram(onsetEnvelope.map(Double.init), window: window)
+
+        // bpms[0] = inf; bpms[k] = 60 sr / (hop k).
+        let bpms = [Double.infinity] + (1..<window).map { 60.0 * sampleRate / (Double(hopLength) * Double($0)) }
+        var firstAllowed = 1
+        if let maxTempo {
+            // np.argmax(bpms < max_tempo): 0 when no tempo is below the limit.
+            firstAllowed = bpms.firstIndex(where: { $0 < maxTempo }) ?? 0
+        }
+        var best = -1, bestScore = -Double.infinity
+        for lag in 0..<window {
+            let logPrior: Double
+            if lag == 0 || lag < firstAllowed {
+                logPrior = -.infinity
+            } else {
+                let octaves = (log2(bpms[lag]) - log2(startBPM)) / stdBPM
+                logPrior = -0.5 * octaves * octaves
+            }
+            let score = log1p(1e6 * tempogram[lag]) + logPrior
+            if best < 0 || score > bestScore { best = lag; bestScore = score }
+        }
+        if best == 0 {
+            // Every lag excluded (a window too short for max_tempo): librosa's argmax picks 0, i.e. inf BPM.
+            throw MusicIndexError.invalidArgument("tempo: no autocorrelation lag of \(window) frames lies below max_tempo \(maxTempo ?? .infinity) BPM")
+        }
+        return TempoEstimate(bpm: bpms[best], lag: best, periodicity: tempogram[best])
+    }
+
+    /// librosa's `tempogram(win_length=window, center=True, window='hann', norm=inf)` averaged
+    /// over frames: one value per lag `0..<window`.
+    static func meanTempogram(_ envelope: [Double], window: Int) -> [Double] {
+        let n = envelope.count, pad = window / 2
+        // np.pad(mode='linear_ramp', end_values=0): pad[i] = edge * i / pad on the left,
+        // mirrored on the right.
+        var padded = [Double](repeating: 0, count: n + 2 * pad)
+        if pad > 0 {
+            let leftStep = envelope[0] / Double(pad), rightStep = envelope[n - 1] / Double(pad)
+            for i in 0..<pad {
+                padded[i] = Double(i) * leftStep
+                padded[n + 2 * pad - 1 - i] = Double(i) * rightStep
+            }
+        }
+        for i in 0..<n { padded[pad + i] = envelope[i] }
+        // scipy get_window('hann', window, fftbins=True): 0.5 + 0.5 cos(linspace(-π, π, window + 1))[:window].
+        let step = 2 * Double.pi / Double(window)
+        let hann = (0..<window).map { 0.5 + 0.5 * cos(Double($0) * step - Double.pi) }
+
+        var mean = [Double](repeating: 0, count: window)
+        var frame = [Double](repeating: 0, count: window)
+        var autocorrelation = [Double](repeating: 0, count: window)
+        padded.withUnsafeBufferPointer { source in
+            frame.withUnsafeMutableBufferPointer { x in
+                autocorrelation.withUnsafeMutableBufferPointer { r in
+                    for t in 0..<n {
+                        for i in 0..<window { x[i] = source[t + i] * hann[i] }
+                        // r[lag] = Σ_i x[i] x[i + lag], accumulated over i in the outer loop
+                        // so that the inner loop over lags vectorises.
+                        for lag in 0..<window { r[lag] = 0 }
+                        for i in 0..<window {
+                            let xi = x[i]
+                            guard xi != 0 else { continue }
+                            let tail = x.baseAddress! + i
+                            let out = r.baseAddress!
+                            for lag in 0..<(window - i) { out[lag] += xi * tail[lag] }
+                        }
+                        // norm=inf: divide by the largest magnitude unless it is below tiny.
+                        var peak = 0.0
+                        for lag in 0..<window { peak = max(peak, abs(r[lag])) }
+                        let length = peak < Double.leastNormalMagnitude ? 1.0 : peak
+                        for lag in 0..<window { mean[lag] += r[lag] / length }
+                    }
+                }
+            }
+        }
+        return mean.map { $0 / Double(n) }
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+@testable import MusicIndex
+
+@Suite struct FeaturesLoudnessTests {
+    /// A sine of `frequency` Hz, `seconds` long, amplitude 1, mono.
+    static func sine(_ frequency: Double, seconds: Double, sampleRate: Int) -> [Float] {
+        (0..<Int(seconds * Double(sampleRate))).map { Float(sin(2 * Double.pi * frequency * Double($0) / Double(sampleRate))) }
+    }
+
+    /// The manifest's K-weighting coefficients for a signal.
+    static func manifestFilter(_ name: String, _ stage: String) throws -> (b: [Double], a: [Double]) {
+        guard case .object(let filters)? = try FeaturesFixtures.signal(name)["k_weighting_filters"],
+              case .object(let section)? = filters[stage] else { throw MusicIndexError.invalidArgument("no filter \(stage)") }
+        return (FeaturesFixtures.numbers(section["b"]), FeaturesFixtures.numbers(section["a"]))
+    }
+
+    @Test(arguments: [("tone_lufs", 48000.0), ("music_lufs", 44100.0)])
+    func kWeightingMatchesPyloudnorm(name: String, rate: Double) throws {
+        let filters = try KWeighting.filters(sampleRate: rate)
+        for (stage, biquad) in [("high_shelf", filters.highShelf), ("high_pass", filters.highPass)] {
+            let reference = try Self.manifestFilter(name, stage)
+            #expect(reference.b.count == 3 && reference.a.count == 3)
+            for (mine, theirs) in zip(biquad.b + biquad.a, reference.b + reference.a) {
+                #expect(abs(mine - theirs) < 1e-12, "\(name) \(stage): \(mine) vs \(theirs)")
+            }
+        }
+    }
+
+    @Test func toneIsMinus23LUFS() throws {
+        let samples = try FeaturesFixtures.floats("tone_lufs.input.f32")
+        let measurement = try LoudnessMeter.measure(interleaved: samples, sampleRate: 48000, channels: 2)
+        let reference = try #require(try FeaturesFixtures.scalar("tone_lufs", "lufs")?.double)
+        let lufs = try #require(measurement.integrated)
+        #expect(abs(lufs - reference) < 1e-6, "tone: \(lufs) LUFS, pyloudnorm \(reference)")
+        #expect(abs(lufs - -23.0) < 0.01)
+        let blocks = try FeaturesFixtures.floats("tone_lufs.block_loudness.f32")
+        #expect(measurement.blockLoudness.count == blocks.count)
+        for (mine, theirs) in zip(measurement.blockLoudness, blocks) {
+            #expect(abs(mine - Double(theirs)) < 1e-4)
+        }
+    }
+
+    @Test func musicMatchesPyloudnorm() throws {
+        let samples = try FeaturesFixtures.floats("music_lufs.input.f32")
+        let measurement = try LoudnessMeter.measure(interleaved: samples, sampleRate: 44100, channels: 2)
+        let reference = try #require(try FeaturesFixtures.scalar("music_lufs", "lufs")?.double)
+        let lufs = try #require(measurement.integrated)
+        #expect(abs(lufs - reference) < 1e-6, "music: \(lufs) LUFS, pyloudnorm \(reference)")
+        let blocks = try FeaturesFixtures.floats("music_lufs.block_loudness.f32")
+        #expect(measurement.blockLoudness.count == blocks.count)
+        for (mine, theirs) in zip(measurement.blockLoudness, blocks) {
+            #expect(abs(mine - Double(theirs)) < 1e-4)
+        }
+        #expect(measurement.frames == 176400)
+        #expect(abs(measurement.duration - 4.0) < 1e-12)
+    }
+
+    @Test func chunkedFeedingEqualsOneShot() throws {
+        let samples = try FeaturesFixtures.floats("music_lufs.input.f32")
+        let whole = try LoudnessMeter.measure(interleaved: samples, sampleRate: 44100, channels: 2)
+        var meter = try LoudnessMeter(sampleRate: 44100, channels: 2)
+        var start = 0, size = 1
+        while start < samples.count {
+            let end = min(samples.count, start + 2 * size)
+            try meter.process(Array(samples[start..<end]))
+            start = end
+            size = size * 3 % 9973 + 1
+        }
+        let chunked = meter.measurement()
+        #expect(abs(try #require(chunked.integrated) - (try #require(whole.integrated))) < 1e-9)
+        #expect(chunked.blockLoudness.count == whole.blockLoudness.count)
+        for (a, b) in zip(chunked.blockLoudness, whole.blockLoudness) { #expect(abs(a - b) < 1e-9) }
+        #expect(chunked.shortTermLoudness.count == whole.shortTermLoudness.count)
+    }
+
+    @Test func silenceHasNoLoudness() throws {
+        let measurement = try LoudnessMeter.measure(interleaved: [Float](repeating: 0, count: 2 * 48000 * 4), sampleRate: 48000, channels: 2)
+        #expect(measurement.integrated == nil)
+        #expect(measurement.range == nil)
+        #expect(measurement.blockLoudness.count == 37)
+        #expect(measurement.blockLoudness.allSatisfy { $0 == -.infinity })
+        #expect(measurement.shortTermLoudness.count == 11)
+        // Near silence, every block under the -70 LUFS absolute gate, is no loudness either.
+        let faint = Self.sine(1000, seconds: 2, sampleRate: 48000).map { $0 * 1e-4 }
+        #expect(try LoudnessMeter.measure(interleaved: faint, sampleRate: 48000, channels: 1).integrated == nil)
+    }
+
+    @Test func shorterThanOneBlockHasNoLoudness() throws {
+        let rate = 44100
+        let tone = Self.sine(1000, seconds: 1, sampleRate: rate).map { $0 * 0.1 }
+        let short = try LoudnessMeter.measure(interleaved: Array(tone.prefix(17639)), sampleRate: rate, channels: 1)
+        #expect(short.integrated == nil)
+        #expect(short.blockLoudness.isEmpty)
+        #expect(short.range == nil)
+        let oneBlock = try LoudnessMeter.measure(interleaved: Array(tone.prefix(17640)), sampleRate: rate, channels: 1)
+        #expect(oneBlock.blockLoudness.count == 1)
+        #expect(oneBlock.integrated != nil)
+        #expect(oneBlock.range == nil)
+        #expect(try LoudnessMeter.measure(interleaved: [], sampleRate: rate, channels: 1).integrated == nil)
+    }
+
+    @Test func stereoIsThreeDecibelsAboveMono() throws {
+        let mono = Self.sine(997, seconds: 3, sampleRate: 44100).map { $0 * 0.25 }
+        let stereo = mono.flatMap { [$0, $0] }
+        let one = try #require(try LoudnessMeter.measure(interleaved: mono, sampleRate: 44100, channels: 1).integrated)
+        let two = try #require(try LoudnessMeter.measure(interleaved: stereo, sampleRate: 44100, channels: 2).integrated)
+        #expect(abs(two - one - 10 * log10(2.0)) < 1e-9)
+        // Surround channels weigh 1.41; the 5.1 LFE weighs nothing.
+        let surround = mono.flatMap { [0, 0, 0, 0, $0] as [Float] }
+        let rs = try #require(try LoudnessMeter.measure(interleaved: surround, sampleRate: 44100, channels: 5).integrated)
+        #expect(abs(rs - one - 10 * log10(1.41)) < 1e-9)
+        let lfe = mono.flatMap { [0, 0, 0, $0, 0, 0] as [Float] }
+        #expect(try LoudnessMeter.measure(interleaved: lfe, sampleRate: 44100, channels: 6).integrated == nil)
+    }
+
+    /// A 1 kHz mono tone at 48 kHz scaled to `lufs`.
+    static func tone(lufs: Double, seconds: Double) throws -> [Float] {
+        let unit = sine(1000, seconds: seconds, sampleRate: 48000)
+        let l0 = try #require(try LoudnessMeter.measure(interleaved: unit, sampleRate: 48000, channels: 1).integrated)
+        let gain = Float(pow(10, (lufs - l0) / 20))
+        return unit.map { $0 * gain }
+    }
+
+    @Test func loudnessRangeOfTwoLevelsIsTheirDifference() throws {
+        let signal = try Self.tone(lufs: -30, seconds: 10) + Self.tone(lufs: -20, seconds: 10)
+        let measurement = try LoudnessMeter.measure(interleaved: signal, sampleRate: 48000, channels: 1)
+        let range = try #require(measurement.range)
+        #expect(abs(range - 10) < 0.05, "LRA \(range)")
+        #expect(measurement.shortTermLoudness.count == 171)
+        // A constant tone has no range.
+        let steady = try LoudnessMeter.measure(interleaved: try Self.tone(lufs: -18, seconds: 12), sampleRate: 48000, channels: 1)
+        #expect(try #require(steady.range) < 0.01)
+        #expect(abs(try #require(steady.integrated) - -18) < 0.01)
+        // A drop 25 LU down is below the -20 LU relative gate and does not widen the range.
+        let gated = try Self.tone(lufs: -20, seconds: 10) + Self.tone(lufs: -45, seconds: 10)
+        let gatedRange = try #require(try LoudnessMeter.measure(interleaved: gated, sampleRate: 48000, channels: 1).range)
+        #expect(gatedRange < 20 && gatedRange > 0, "LRA \(gatedRange)")
+    }
+
+    @Test func loudnessRangePercentilesInterpolate() {
+        #expect(LoudnessRange.percentile(sorted: [0, 10], 95) == 9.5)
+        #expect(LoudnessRange.percentile(sorted: [1, 2, 3, 4, 5], 10) == 1.4)
+        #expect(LoudnessRange.range(shortTermLoudness: []) == nil)
+        #expect(LoudnessRange.range(shortTermLoudness: [-80, -75]) == nil)
+        #expect(LoudnessRange.range(shortTermLoudness: [-20, -20, -20]) == 0)
+    }
+
+    @Test func invalidParametersAreRejected() throws {
+        #expect(throws: MusicIndexError.self) { try LoudnessMeter(sampleRate: 44100, channels: 0) }
+        #expect(throws: MusicIndexError.self) { try LoudnessMeter(sampleRate: 2000, channels: 1) }
+        #expect(throws: MusicIndexError.self) { try LoudnessMeter(sampleRate: 0, channels: 1) }
+        #expect(throws: MusicIndexError.self) { try LoudnessMeter(sampleRate: 44100, channels: 8) }
+        #expect(throws: MusicIndexError.self) { try LoudnessMeter(sampleRate: 44100, channels: 2, channelWeights: [1]) }
+        #expect(throws: MusicIndexError.self) { try LoudnessMeter(sampleRate: 44100, channels: 1, channelWeights: [-1]) }
+        #expect(throws: MusicIndexError.self) { try Biquad.highPass(q: 0, frequency: 38, sampleRate: 48000) }
+        #expect(throws: MusicIndexError.self) { try Biquad.highShelf(gain: 4, q: 0.7, frequency: 30000, sampleRate: 48000) }
+        _ = try LoudnessMeter(sampleRate: 44100, channels: 8, channelWeights: [1, 1, 1, 0, 1.41, 1.41, 1.41, 1.41])
+        var meter = try LoudnessMeter(sampleRate: 44100, channels: 2)
+        #expect(throws: MusicIndexError.self) { try meter.process([0, 0, 0]) }
+    }
+
+    @Test func fiveMinutesOfStereoInOnePass() throws {
+        // 5 min of 44.1 kHz stereo noise-like content, fed in decoder-sized chunks.
+        var meter = try LoudnessMeter(sampleRate: 44100, channels: 2)
+        var chunk = [Float](repeating: 0, count: 2 * 4096)
+        var seed: UInt32 = 1
+        for _ in 0..<(300 * 44100 / 4096) {
+            for index in chunk.indices {
+                seed = seed &* 1_664_525 &+ 1_013_904_223
+                chunk[index] = Float(Int32(bitPattern: seed)) / Float(Int32.max) * 0.1
+            }
+            try meter.process(chunk)
+        }
+        let measurement = meter.measurement()
+        #expect(measurement.blockLoudness.count > 2990)
+        #expect(measurement.integrated != nil)
+        #expect(try #require(measurement.range) < 1)
+    }
+}
