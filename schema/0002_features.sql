@@ -26,9 +26,9 @@ CREATE TABLE features (
     key                TEXT,                          -- C, C#, D, ... B
     mode               TEXT    CHECK (mode IN ('major', 'minor')),
     key_confidence     REAL,
-    energy             REAL    NOT NULL CHECK (energy BETWEEN 0 AND 1),
-    danceability       REAL    NOT NULL CHECK (danceability BETWEEN 0 AND 1),
-    acousticness       REAL    NOT NULL CHECK (acousticness BETWEEN 0 AND 1),
-    instrumentalness   REAL    NOT NULL CHECK (instrumentalness BETWEEN 0 AND 1),
+    energy             REAL    CHECK (energy BETWEEN 0 AND 1),
+    danceability       REAL    CHECK (danceability BETWEEN 0 AND 1),
+    acousticness       REAL    CHECK (acousticness BETWEEN 0 AND 1),
+    instrumentalness   REAL    CHECK (instrumentalness BETWEEN 0 AND 1),  -- scores: NULL for silence
     analysed_at        TEXT    NOT NULL               -- ISO 8601, UTC
 ) WITHOUT ROWID;

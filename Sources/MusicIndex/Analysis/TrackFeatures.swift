@@ -42,9 +42,9 @@ public struct TrackFeatures: Sendable, Equatable, Codable {
     public var mode: String?
     public var keyConfidence: Double?
 
-    /// Perceptual scores, 0...1 (formulas in `PerceptualScores`).
-    public var energy: Double
-    public var danceability: Double
-    public var acousticness: Double
-    public var instrumentalness: Double
+    /// Perceptual scores, 0...1 (formulas in `PerceptualScores`); nil for silence.
+    public var energy: Double?
+    public var danceability: Double?
+    public var acousticness: Double?
+    public var instrumentalness: Double?
 }

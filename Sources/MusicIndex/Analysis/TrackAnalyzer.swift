@@ -1,0 +1,127 @@
+import Foundation
+
+/// What the front end makes of one track: the model-input segments and the engineered
+/// features.
+public struct TrackAnalysis: Sendable {
+    /// The track's length in seconds, when the decoder knows it.
+    public var duration: Double?
+    /// The spans that were decoded.
+    public var spans: [AnalysisWindows.Span]
+    /// Model-input segments, each a mel-spectrogram in dB of [nMels, segmentFrames].
+    public var segments: [FeatureMatrix]
+    /// Engineered features (nil when only segments were asked for).
+    public var features: TrackFeatures?
+    /// The library that decoded the file.
+    public var backend: String
+    /// Damaged frames the decoder skipped.
+    public var skippedFrames: Int
+}
+
+/// The audio front end: decodes the spans `AnalysisWindows` chooses, computes their
+/// librosa-exact mel-spectrograms, cuts them into model segments and summarises the
+/// engineered features. Scanning, `musicindex features` and the training pipeline all go
+/// through this one type, so what the model is trained on and what it sees are the same.
+public struct TrackAnalyzer: Sendable {
+    public let parameters: SpectrogramParameters
+    public let windows: AnalysisWindows
+
+    public init(parameters: SpectrogramParameters = .init(), windows: AnalysisWindows = .init()) throws(MusicIndexError) {
+        do {
+            try parameters.validate()
+        } catch {
+            throw .invalidArgument("spectrogram parameters: \(error)")
+        }
+        try windows.validate()
+        self.parameters = parameters
+        self.windows = windows
+    }
+
+    /// Names the front end's parameters; features computed under another identity are
+    /// recomputed by the next scan.
+    public var frontEndIdentity: String {
+        let p = parameters
+        return "v1 sr=\(p.sampleRate) n_fft=\(p.nFFT) hop=\(p.hopLength) mels=\(p.nMels) fmin=\(p.fMin) "
+            + "fmax=\(p.effectiveFMax) power=\(p.power) ref=\(p.ref) amin=\(p.amin) top_db=\(p.topDB.map { "\($0)" } ?? "none") "
+            + "segment=\(windows.segmentFrames)x\(windows.segmentsPerWindow) windows=\(windows.windowCount)"
+    }
+
+    /// Analyses the file at `path`. With `features` false only the segments are computed
+    /// (what training and the model need), which skips the loudness meter and the spectral
+    /// descriptors.
+    public func analyse(path: String, features wantFeatures: Bool = true) throws(StageFailure) -> TrackAnalysis {
+        let reader: AudioReader
+        do {
+            reader = try AudioReader(path: path)
+        } catch {
+            throw StageFailure(.decode, error.reason)
+        }
+        let spans = windows.spans(trackDuration: reader.duration, hopLength: parameters.hopLength,
+                                  sampleRate: parameters.sampleRate)
+        let meter = wantFeatures ? LoudnessSink(sampleRate: reader.nativeSampleRate, channels: reader.channels) : nil
+        var segments: [FeatureMatrix] = []
+        var summary = FeatureAccumulator()
+        var decodedSamples = 0
+        for span in spans {
+            var signal: [Float]
+            do {
+                signal = try reader.signal(from: span.start, duration: span.duration,
+                                           sampleRate: parameters.sampleRate, native: meter)
+            } catch {
+                throw StageFailure(.decode, error.reason)
+            }
+            if signal.isEmpty && spans.count > 1 { continue }
+            decodedSamples += signal.count
+            // A track shorter than one segment is padded with silence to one segment.
+            let minimum = windows.segmentFrames * parameters.hopLength
+            if signal.count < minimum { signal.append(contentsOf: repeatElement(0, count: minimum - signal.count)) }
+            do {
+                let melDB: FeatureMatrix
+                if wantFeatures {
+                    let analysis = try SpectralAnalysis(samples: signal, parameters: parameters)
+                    melDB = analysis.melDB
+                    try summary.add(analysis)
+                } else {
+                    melDB = try MelSpectrogram.melSpectrogramDB(signal, parameters: parameters)
+                }
+                for start in windows.segmentStarts(frames: melDB.columns) {
+                    segments.append(melDB.columns(start..<(start + windows.segmentFrames)))
+                }
+            } catch {
+                throw StageFailure(.analysis, "\(error)")
+            }
+        }
+        guard decodedSamples > 0 else {
+            throw StageFailure(.decode, "\(reader.backend) decoded no audio from the file")
+        }
+        if reader.skippedFrames > 0 && reader.skippedFrames * 10 > max(1, decodedSamples / 1152) {
+            // More than a tenth of the stream was damaged: the analysis would describe noise.
+            throw StageFailure(.decode, "\(reader.skippedFrames) damaged frames skipped by \(reader.backend); too much of the stream is unreadable")
+        }
+        var features: TrackFeatures?
+        if wantFeatures {
+            let seconds = Double(decodedSamples) / Double(parameters.sampleRate)
+            do {
+                features = try summary.features(analysedSeconds: seconds, loudness: meter?.measurement())
+            } catch {
+                throw StageFailure(.analysis, "\(error)")
+            }
+        }
+        return TrackAnalysis(duration: reader.duration, spans: spans, segments: segments, features: features,
+                             backend: reader.backend, skippedFrames: reader.skippedFrames)
+    }
+}
+
+/// Feeds the decoded native audio to a loudness meter.
+private final class LoudnessSink: NativeAudioSink {
+    private var meter: LoudnessMeter?
+
+    init(sampleRate: Int, channels: Int) {
+        meter = try? LoudnessMeter(sampleRate: sampleRate, channels: channels)
+    }
+
+    func consume(_ samples: UnsafeBufferPointer<Float>, channels: Int, sampleRate: Int) {
+        try? meter?.process(samples)
+    }
+
+    func measurement() -> LoudnessMeasurement? { meter?.measurement() }
+}
