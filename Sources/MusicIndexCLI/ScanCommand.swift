@@ -28,6 +28,9 @@ struct ScanCommand: AsyncParsableCommand {
     @Flag(help: "Read tags only; leave audio analysis alone.")
     var tagsOnly = false
 
+    @Flag(help: "Analyse whole tracks instead of three windows at 25/50/75 % (slower).")
+    var full = false
+
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
 
@@ -39,7 +42,7 @@ struct ScanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = ScanOptions(roots: folders, jobs: jobs, includeHidden: includeHidden, tagsOnly: tagsOnly)
+        let options = ScanOptions(roots: folders, jobs: jobs, includeHidden: includeHidden, tagsOnly: tagsOnly, full: full)
         for root in options.roots where !FileManager.default.fileExists(atPath: root) {
             throw CLIError("no such folder: \(root)")
         }

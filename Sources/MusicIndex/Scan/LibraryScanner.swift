@@ -10,17 +10,20 @@ public struct ScanOptions: Sendable {
     public var includeHidden: Bool
     /// Read tags only; leave audio analysis alone.
     public var tagsOnly: Bool
+    /// Analyse whole tracks instead of the default windows (see `AnalysisWindows`).
+    public var full: Bool
     /// How folders are listed (tests substitute failures here).
     public var lister: any DirectoryLister
 
     public init(
         roots: [String], jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-        includeHidden: Bool = false, tagsOnly: Bool = false, lister: any DirectoryLister = SystemDirectoryLister()
+        includeHidden: Bool = false, tagsOnly: Bool = false, full: Bool = false, lister: any DirectoryLister = SystemDirectoryLister()
     ) {
         self.roots = roots.map { PathNormalizer.absolute($0) }
         self.jobs = jobs
         self.includeHidden = includeHidden
         self.tagsOnly = tagsOnly
+        self.full = full
         self.lister = lister
     }
 }
@@ -44,9 +47,12 @@ public struct LibraryScanner: Sendable {
         self.options = options
     }
 
-    /// The per-file stages, in order.
-    var stages: [any ScanStage] {
-        [ProbeStage(), TagStage()]
+    /// The per-file stages, in order; `analysed` lists the audio hashes whose features are
+    /// already stored for the current front end.
+    func stages(analysed: Set<String>) throws(MusicIndexError) -> [any ScanStage] {
+        if options.tagsOnly { return [ProbeStage(), TagStage()] }
+        let analyzer = try TrackAnalyzer(windows: AnalysisWindows(full: options.full))
+        return [ProbeStage(), TagStage(), AnalysisStage(analyzer: analyzer, analysed: analysed)]
     }
 
     public func run(
@@ -60,6 +66,8 @@ public struct LibraryScanner: Sendable {
         summary.warnings = walk.unreadableFolders.map { "cannot read folder \($0.path): \($0.reason)" }
 
         let known = try library.knownFiles(under: options.roots)
+        let frontEnd = try TrackAnalyzer(windows: AnalysisWindows(full: options.full)).frontEndIdentity
+        let analysed = options.tagsOnly ? [] : try library.analysedHashes(frontEnd: frontEnd, full: options.full)
         let scanID = try library.beginScan(roots: options.roots, at: Timestamp.now())
 
         // Decide what to read: new or changed files only.
@@ -68,7 +76,9 @@ public struct LibraryScanner: Sendable {
         seen.reserveCapacity(walk.files.count)
         for file in walk.files {
             seen.insert(file.path)
-            if let entry = known[file.path], entry.size == file.size, entry.mtimeNanoseconds == file.mtimeNanoseconds {
+            if let entry = known[file.path], entry.size == file.size, entry.mtimeNanoseconds == file.mtimeNanoseconds,
+               options.tagsOnly || entry.isFailure || entry.audioHash.map(analysed.contains) ?? false {
+                // Unchanged, and analysed already (or analysis is not wanted).
                 if entry.isFailure { summary.stillFailing += 1 } else { summary.unchanged += 1 }
             } else {
                 pending.append(file)
@@ -82,7 +92,7 @@ public struct LibraryScanner: Sendable {
         }.sorted()
         summary.removed = try library.removeFiles(gone)
 
-        let stages = self.stages
+        let stages = try self.stages(analysed: analysed)
         let outcomes = runConcurrently(pending, jobs: options.jobs, isCancelled: isCancelled) { file in
             Self.process(file, stages: stages)
         }
@@ -105,6 +115,7 @@ public struct LibraryScanner: Sendable {
         try library.record(batch, known: known, scannedAt: Timestamp.now())
 
         summary.interrupted = done < pending.count
+        if !summary.interrupted { try library.removeOrphanedFeatures() }
         summary.failures.sort { $0.path < $1.path }
         summary.elapsedSeconds = clock.duration(to: .now).seconds
         try library.finishScan(id: scanID, summary: summary, at: Timestamp.now())

@@ -6,6 +6,8 @@ struct KnownFile: Sendable, Equatable {
     let size: Int64
     let mtimeNanoseconds: Int64
     let isFailure: Bool
+    /// The stored audio hash (tracks only).
+    var audioHash: String? = nil
 }
 
 /// The result of the per-file stages, as the writer stores it.
@@ -32,11 +34,13 @@ extension Library {
             var known: [String: KnownFile] = [:]
             for root in roots {
                 let (clause, arguments) = Self.underRoot(root)
-                for (table, isFailure) in [("tracks", false), ("failures", true)] {
-                    let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns FROM \(table) WHERE \(clause)", arguments: arguments)
-                    while let row = try rows.next() {
-                        known[row[0]] = KnownFile(size: row[1], mtimeNanoseconds: row[2], isFailure: isFailure)
-                    }
+                let tracks = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns, audio_hash FROM tracks WHERE \(clause)", arguments: arguments)
+                while let row = try tracks.next() {
+                    known[row[0]] = KnownFile(size: row[1], mtimeNanoseconds: row[2], isFailure: false, audioHash: row[3])
+                }
+                let failures = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns FROM failures WHERE \(clause)", arguments: arguments)
+                while let row = try failures.next() {
+                    known[row[0]] = KnownFile(size: row[1], mtimeNanoseconds: row[2], isFailure: true)
                 }
             }
             return known
