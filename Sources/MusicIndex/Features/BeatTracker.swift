@@ -41,6 +41,12 @@ public struct BeatTracking: Sendable, Equatable {
 ///    the median of those maxima; beats are followed back from it;
 /// 5. `trim`: leading and trailing frames whose local score is at most half the RMS of the
 ///    Hann(5)-smoothed beat scores are dropped.
+///
+/// The arithmetic follows librosa's order where it decides exact ties (numpy's pairwise
+/// summation for the standard deviation, `tightness` rounded to `Float` as numba receives
+/// it), so beats agree frame for frame, not just approximately. Degenerate inputs that
+/// librosa fails on return no beats here: fewer than two frames, or a tempo above
+/// `60 * sampleRate / hopLength` BPM (less than one frame per beat).
 public enum BeatTracker {
     /// - Parameters:
     ///   - onsetEnvelope: onset strength per frame, finite (librosa's median-aggregated

@@ -52,8 +52,13 @@ public enum OnsetDetector {
     /// Typical music reads 1–6/s. 0 for an empty envelope.
     public static func rate(onsetEnvelope: [Float], sampleRate: Double = 22050, hopLength: Int = 512) throws -> Double {
         let count = try onsets(onsetEnvelope: onsetEnvelope, sampleRate: sampleRate, hopLength: hopLength).count
-        guard !onsetEnvelope.isEmpty else { return 0 }
-        return Double(count) / (Double(onsetEnvelope.count * hopLength) / sampleRate)
+        return rate(onsetCount: count, frames: onsetEnvelope.count, sampleRate: sampleRate, hopLength: hopLength)
+    }
+
+    /// `onsetCount` per second of a `frames`-frame envelope; 0 when `frames` is 0.
+    public static func rate(onsetCount: Int, frames: Int, sampleRate: Double = 22050, hopLength: Int = 512) -> Double {
+        guard frames > 0 else { return 0 }
+        return Double(onsetCount) / (Double(frames * hopLength) / sampleRate)
     }
 
     /// Python's `a // b` for floats (floor of the exact quotient, via `fmod` as CPython does).

@@ -9,7 +9,8 @@ public struct RhythmDescriptors: Sendable, Equatable {
     /// librosa's `beat_track` tempo in BPM (quantised to autocorrelation lags); 0 without onsets.
     public let librosaTempo: Double
     /// Time-averaged normalised onset autocorrelation at librosa's tempo lag, 0...1
-    /// (`TempoEstimate.periodicity`); 0 without onsets.
+    /// (`TempoEstimate.periodicity`, negative values of envelopes with negative values
+    /// clamped to 0); 0 without onsets.
     public let periodicity: Double
     /// Beat positions as envelope frames (librosa `beat_track`, trim=True).
     public let beatFrames: [Int]
@@ -32,12 +33,12 @@ public struct RhythmDescriptors: Sendable, Equatable {
         let onsets = try OnsetDetector.onsets(onsetEnvelope: onsetEnvelope, sampleRate: sampleRate, hopLength: hopLength)
         tempo = statistics.tempo
         librosaTempo = beats.bpm
-        periodicity = beats.estimate?.periodicity ?? 0
+        periodicity = max(0, beats.estimate?.periodicity ?? 0)
         beatFrames = beats.frames
         beatTimes = beats.times
         beatStrength = statistics.beatStrength
         beatIntervalVariation = statistics.intervalVariation
         onsetFrames = onsets
-        onsetRate = onsetEnvelope.isEmpty ? 0 : Double(onsets.count) / (Double(onsetEnvelope.count * hopLength) / sampleRate)
+        onsetRate = OnsetDetector.rate(onsetCount: onsets.count, frames: onsetEnvelope.count, sampleRate: sampleRate, hopLength: hopLength)
     }
 }

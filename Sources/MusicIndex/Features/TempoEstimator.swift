@@ -8,9 +8,10 @@ public struct TempoEstimate: Sendable, Equatable {
     public let bpm: Double
     /// The winning autocorrelation lag in envelope frames (0 when `bpm` is 0).
     public let lag: Int
-    /// The time-averaged, per-frame peak-normalised onset autocorrelation at `lag`, in 0...1:
-    /// how strongly the envelope repeats at the chosen period ("pulse clarity"). 0 when
-    /// `bpm` is 0.
+    /// The time-averaged, per-frame peak-normalised onset autocorrelation at `lag`: how
+    /// strongly the envelope repeats at the chosen period ("pulse clarity"). In 0...1 for a
+    /// non-negative envelope such as librosa's `onset_strength` (-1...1 otherwise); 0 when
+    /// `bpm` is 0. Click tracks read about 0.7, weakly rhythmic material under 0.3.
     public let periodicity: Double
 }
 
