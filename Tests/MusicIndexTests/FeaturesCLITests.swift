@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+@testable import MusicIndex
+
+/// `musicindex features` as the training pipeline runs it.
+@Suite struct FeaturesCLITests {
+    static let example = TestSupport.packageRoot.appendingPathComponent("examples/music/Static Engines/Overdrive/01 - Redline.mp3").path
+
+    @Test("features writes the segments as .npy and prints the features as JSON lines")
+    func jsonAndNPY() throws {
+        let out = try TestSupport.temporaryFolder()
+        let text = TestSupport.tagFixtures.appendingPathComponent("text.mp3").path
+        let run = try CLITests.run(["features", "--json", "--out", out, Self.example, text])
+        #expect(run.status == 1, "a failing file makes the exit status 1")
+        #expect(run.stderr.contains("text.mp3") && run.stderr.contains("plain text"))
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.count == 1)
+        let record = try CLITests.json(String(lines[0]))
+        #expect(record["backend"] as? String == "libmpg123")
+        let shape = try #require(record["segmentsShape"] as? [Int])
+        #expect(shape.count == 3 && shape[1] == 128 && shape[2] == 128 && shape[0] >= 2)
+        let features = try #require(record["features"] as? [String: Any])
+        #expect((features["tempo"] as? Double).map { $0 > 40 && $0 < 250 } == true)
+        #expect((features["mfccMean"] as? [Double])?.count == 13)
+        let npy = try Data(contentsOf: URL(fileURLWithPath: out + "/01 - Redline.npy"))
+        #expect(npy.count == 128 + shape.reduce(1, *) * 4)
+    }
+
+    @Test("--segments-only --full skips the engineered features and covers the whole track")
+    func segmentsOnly() throws {
+        let out = try TestSupport.temporaryFolder()
+        let run = try CLITests.run(["features", "--json", "--full", "--segments-only", "--out", out, Self.example])
+        #expect(run.status == 0, "\(run.stderr)")
+        let record = try CLITests.json(run.stdout)
+        #expect(record["features"] == nil)
+        #expect(FileManager.default.fileExists(atPath: out + "/01 - Redline.npy"))
+    }
+}
