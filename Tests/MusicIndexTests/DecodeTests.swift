@@ -69,7 +69,8 @@ struct DecodeTests {
         // Without the LAME header the encoder delay and padding stay in (whole frames).
         #expect(noXing.samples.count / 2 >= Self.sourceFrames)
         #expect(noXing.samples.count / 2 < Self.sourceFrames + 3 * 1152)
-        #expect(noXing.reader.duration == Double(noXing.samples.count / 2) / 44100)
+        // Without a header the length is estimated from the file size (CBR: close).
+        #expect(abs(try #require(noXing.reader.duration) - Double(noXing.samples.count / 2) / 44100) < 0.05)
 
         let mono = try Self.decodeAll("mono.mp3")
         #expect(mono.reader.channels == 1)

@@ -106,7 +106,10 @@ public struct TrackAnalyzer: Sendable {
                 throw StageFailure(.analysis, "\(error)")
             }
         }
-        return TrackAnalysis(duration: reader.duration, spans: spans, segments: segments, features: features,
+        // A whole-track read measured the length exactly; a header may only estimate it.
+        let wholeTrack = spans.count == 1 && spans[0].start == 0 && spans[0].duration == nil
+        let duration = wholeTrack ? Double(decodedSamples) / Double(parameters.sampleRate) : reader.duration
+        return TrackAnalysis(duration: duration, spans: spans, segments: segments, features: features,
                              backend: reader.backend, skippedFrames: reader.skippedFrames)
     }
 }

@@ -50,7 +50,8 @@ public final class AudioReader {
     public var nativeSampleRate: Int { decoder.sampleRate }
     /// The file's channel count.
     public var channels: Int { decoder.channels }
-    /// Length in seconds when known (exact for MP3: a header pass counts every frame).
+    /// Length in seconds when known: exact for lossless formats and MP3s with a LAME/Xing
+    /// header, an estimate from the bitrate for MP3s without one.
     public var duration: Double? { decoder.frameCount.map { Double($0) / Double(decoder.sampleRate) } }
     /// Damaged frames skipped so far.
     public var skippedFrames: Int { decoder.skippedFrames }

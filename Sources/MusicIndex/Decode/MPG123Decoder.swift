@@ -14,7 +14,6 @@ final class MPG123Decoder: AudioDecoder {
     private(set) var skippedFrames = 0
     private let handle: OpaquePointer
     private let path: String
-    private var scanned = false
     private var atEnd = false
 
     init(path: String) throws(DecodeError) {
@@ -33,8 +32,17 @@ final class MPG123Decoder: AudioDecoder {
             mpg123_format(handle, rate, Int32(MPG123_MONO.rawValue | MPG123_STEREO.rawValue),
                           Int32(MPG123_ENC_FLOAT_32.rawValue))
         }
-        // mpg123_open opens the file read-only.
-        guard mpg123_open(handle, path) == MPG123_OK.rawValue else {
+        // libmpg123 reads through our buffered, read-only source: its own reader asks the
+        // kernel for every frame separately (thousands of small reads per track).
+        let source: BufferedSource
+        do {
+            source = try BufferedSource(path: path)
+        } catch {
+            mpg123_delete(handle)
+            throw DecodeError(.io, "cannot read the file: \(String(cString: strerror(error.code)))")
+        }
+        mpg123_replace_reader_handle(handle, bufferedRead, bufferedSeek, bufferedRelease)
+        guard mpg123_open_handle(handle, Unmanaged.passRetained(source).toOpaque()) == MPG123_OK.rawValue else {
             let reason = String(cString: mpg123_strerror(handle))
             mpg123_delete(handle)
             throw DecodeError(.io, "libmpg123 cannot open the file: \(reason)")
@@ -59,18 +67,13 @@ final class MPG123Decoder: AudioDecoder {
         mpg123_delete(handle)
     }
 
-    /// The exact frame count: a header-only pass over the file (no decoding) the first time,
-    /// which also builds the seek index, so VBR files without a Xing table are exact too.
+    /// The frame count from the LAME/Xing header (exact, gapless) when the file has one; else
+    /// libmpg123's estimate from the file size and the first frame's bitrate (exact for
+    /// CBR). No extra pass over the file: the exact count of a headerless VBR file is known
+    /// only once it has been decoded.
     var frameCount: Int? {
-        if !scanned {
-            scanned = true
-            let position = mpg123_tell(handle)
-            if mpg123_scan(handle) == MPG123_OK.rawValue, position > 0 {
-                mpg123_seek(handle, position, SEEK_SET)
-            }
-        }
         let length = mpg123_length(handle)
-        return length >= 0 ? Int(length) : nil
+        return length > 0 ? Int(length) : nil
     }
 
     func seek(toFrame frame: Int) throws(DecodeError) {
@@ -137,4 +140,78 @@ final class MPG123Decoder: AudioDecoder {
     private static func message(_ code: Int32) -> String {
         String(cString: mpg123_plain_strerror(code))
     }
+}
+
+/// A file read through a 64 KiB buffer, for libmpg123's reader callbacks. Opened read-only.
+private final class BufferedSource {
+    private let descriptor: Int32
+    private let size: Int
+    private var buffer: [UInt8]
+    private var bufferStart = 0
+    private var bufferCount = 0
+    private var position = 0
+
+    init(path: String) throws(FileOpenError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileOpenError(path: path, code: errno) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw FileOpenError(path: path, code: code)
+        }
+        descriptor = fd
+        size = Int(info.st_size)
+        buffer = [UInt8](repeating: 0, count: 65536)
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+    }
+
+    deinit { close(descriptor) }
+
+    func read(into destination: UnsafeMutableRawPointer, count: Int) -> Int {
+        var copied = 0
+        while copied < count && position < size {
+            if position < bufferStart || position >= bufferStart + bufferCount {
+                let got = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(position)) }
+                if got < 0 { return copied > 0 ? copied : -1 }
+                if got == 0 { break }
+                bufferStart = position
+                bufferCount = got
+            }
+            let offset = position - bufferStart
+            let take = min(count - copied, bufferCount - offset)
+            buffer.withUnsafeBytes { (destination + copied).copyMemory(from: $0.baseAddress! + offset, byteCount: take) }
+            copied += take
+            position += take
+        }
+        return copied
+    }
+
+    func seek(_ offset: Int, whence: Int32) -> Int {
+        let target: Int
+        switch whence {
+        case SEEK_SET: target = offset
+        case SEEK_CUR: target = position + offset
+        case SEEK_END: target = size + offset
+        default: return -1
+        }
+        guard target >= 0 else { return -1 }
+        position = target
+        return target
+    }
+}
+
+private func bufferedRead(_ handle: UnsafeMutableRawPointer?, _ destination: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    guard let handle, let destination else { return -1 }
+    return Unmanaged<BufferedSource>.fromOpaque(handle).takeUnretainedValue().read(into: destination, count: count)
+}
+
+private func bufferedSeek(_ handle: UnsafeMutableRawPointer?, _ offset: off_t, _ whence: Int32) -> off_t {
+    guard let handle else { return -1 }
+    return off_t(Unmanaged<BufferedSource>.fromOpaque(handle).takeUnretainedValue().seek(Int(offset), whence: whence))
+}
+
+private func bufferedRelease(_ handle: UnsafeMutableRawPointer?) {
+    guard let handle else { return }
+    Unmanaged<BufferedSource>.fromOpaque(handle).release()
 }
