@@ -22,7 +22,7 @@ for ((i = 0; i < count; i++)); do
   [ -s "$name" ] && continue
   ffmpeg -v quiet -y -i "$clip" -ar 44100 -ac 2 "$tmp/decoded.wav"
   sox "$tmp/decoded.wav" -b 16 "$tmp/clip.wav" speed "$speed" rate -v 44100
-  sox "$tmp/clip.wav" "$tmp/long.wav" repeat 20 trim 0 "$seconds"
+  sox "$tmp/clip.wav" "$tmp/long.wav" repeat "$((seconds / 4 + 1))" trim 0 "$seconds"
   if ((i % 2)); then lame --quiet -V 2 "$tmp/long.wav" "$name"; else lame --quiet -b 192 "$tmp/long.wav" "$name"; fi
 done
 echo "$out: $(ls "$out"/*.mp3 | wc -l) tracks of ${seconds} s"

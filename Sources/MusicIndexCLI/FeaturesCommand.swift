@@ -98,6 +98,7 @@ struct FeaturesCommand: ParsableCommand {
             print("  \(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(value)")
         }
         line("decoder", analysis.backend)
+        if analysis.skippedFrames > 0 { line("damaged frames", "\(analysis.skippedFrames) skipped") }
         line("duration", analysis.duration.map { String(format: "%.2f s", $0) })
         line("segments", shape.map(String.init).joined(separator: " x ") + (segmentsFile.map { " -> \($0)" } ?? ""))
         guard let f = analysis.features else { return }

@@ -15,6 +15,10 @@ final class MPG123Decoder: AudioDecoder {
     private let handle: OpaquePointer
     private let path: String
     private var atEnd = false
+    /// Frame index of the next sample `read` returns, and the exact length a LAME/Xing
+    /// header declared (nil without one).
+    private var position = 0
+    private let declaredFrames: Int?
 
     init(path: String) throws(DecodeError) {
         var error: Int32 = 0
@@ -60,6 +64,13 @@ final class MPG123Decoder: AudioDecoder {
         }
         sampleRate = rate
         channels = Int(channelCount)
+        // Only a LAME/Xing frame count is exact ("accurate" positions); a size-based estimate
+        // cannot tell missing audio from a wrong guess.
+        var accurate = 0
+        var unused = 0.0
+        mpg123_getstate2(handle, Int32(MPG123_ACCURATE.rawValue), &accurate, &unused)
+        let length = mpg123_length(handle)
+        declaredFrames = accurate != 0 && length > 0 ? Int(length) : nil
     }
 
     deinit {
@@ -87,6 +98,7 @@ final class MPG123Decoder: AudioDecoder {
             throw DecodeError(.corrupt, "libmpg123 cannot seek to frame \(frame): \(String(cString: mpg123_strerror(handle)))")
         }
         atEnd = false
+        position = max(0, frame)
     }
 
     func read(appendingTo buffer: inout [Float], maxFrames: Int) throws(DecodeError) -> Int {
@@ -134,7 +146,22 @@ final class MPG123Decoder: AudioDecoder {
             skippedFrames += 1
             atEnd = true
         }
+        position += frames
+        if atEnd { countLostFrames() }
         return frames
+    }
+
+    /// libmpg123 resynchronises silently past damaged data, so damage shows as audio missing
+    /// at the end: the frames the LAME/Xing header declared but the stream did not deliver,
+    /// in MPEG frames (1152 or 576 samples), count as skipped (a truncated file counts its
+    /// missing tail). Files without the header report no count.
+    private func countLostFrames() {
+        guard let declared = declaredFrames else { return }
+        let samplesPerFrame = max(1, Int(mpg123_spf(handle)))
+        let missing = declared - position
+        if missing >= samplesPerFrame {
+            skippedFrames = max(skippedFrames, missing / samplesPerFrame)
+        }
     }
 
     private static func message(_ code: Int32) -> String {
