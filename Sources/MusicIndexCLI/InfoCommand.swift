@@ -29,14 +29,42 @@ struct InfoCommand: ParsableCommand {
                 }
                 throw CLIError("no track matches \(track)")
             }
+            let features = try store.features(audioHash: found.audioHash)
             if json {
-                print(try JSONOutput.string(found))
+                print(try Self.json(found, features: features))
             } else {
                 Self.printText(found)
+                if let features { Self.printFeatures(features) }
             }
         } catch let error as MusicIndexError {
             throw CLIError(String(describing: error))
         }
+    }
+
+    /// The track's JSON with its stored features (or null) under "features".
+    static func json(_ track: Track, features: StoredFeatures?) throws -> String {
+        var object = try JSONSerialization.jsonObject(with: Data(JSONOutput.string(track).utf8)) as? [String: Any] ?? [:]
+        object["features"] = try features.map { try JSONSerialization.jsonObject(with: Data(JSONOutput.string($0.features).utf8)) } ?? NSNull()
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func printFeatures(_ stored: StoredFeatures) {
+        let f = stored.features
+        func line(_ name: String, _ value: Double?, _ format: String) {
+            print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(value.map { String(format: format, $0) } ?? "n/a")")
+        }
+        print("features:        \(stored.full ? "whole track (--full)" : "default windows policy"), \(String(format: "%.1f", f.analysedSeconds)) s analysed")
+        line("tempo", f.tempo, "%.1f BPM")
+        print("key              \(f.key.map { "\($0) \(f.mode ?? "")" } ?? "n/a")")
+        line("loudness", f.loudness, "%.1f LUFS")
+        line("loudness range", f.loudnessRange, "%.1f LU")
+        line("energy", f.energy, "%.2f")
+        line("danceability", f.danceability, "%.2f")
+        line("acousticness", f.acousticness, "%.2f")
+        line("instrumental", f.instrumentalness, "%.2f")
+        line("centroid", f.spectralCentroid, "%.0f Hz")
+        line("onset rate", f.onsetRate, "%.2f /s")
     }
 
     static func printText(_ track: Track) {

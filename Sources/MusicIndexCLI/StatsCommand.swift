@@ -30,6 +30,7 @@ struct StatsCommand: ParsableCommand {
             }
             print("Library: \(store.path)")
             print("Tracks: \(stats.tracks)  (\(Self.hours(stats.totalDuration)), \(Self.bytes(stats.totalBytes)))")
+            print("Analysed: \(stats.analysed) (engineered features stored)")
             print("Failures: \(stats.failures)")
             Self.table("By format", stats.byFormat)
             Self.table("By genre tag", stats.byGenreTag)

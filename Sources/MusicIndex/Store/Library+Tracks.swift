@@ -52,6 +52,7 @@ extension Library {
             }
             return LibraryStats(
                 tracks: totals[0], failures: try Int.fetchOne(db, sql: "SELECT count(*) FROM failures") ?? 0,
+                analysed: try Int.fetchOne(db, sql: "SELECT count(*) FROM tracks WHERE audio_hash IN (SELECT audio_hash FROM features)") ?? 0,
                 totalDuration: totals[1], totalBytes: totals[2],
                 byFormat: try counts("SELECT format, count(*) AS n FROM tracks GROUP BY format ORDER BY n DESC, format"),
                 byGenreTag: try counts("""

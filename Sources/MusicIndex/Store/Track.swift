@@ -27,6 +27,8 @@ public struct FailureRecord: Sendable, Equatable, Codable {
 public struct LibraryStats: Sendable, Codable {
     public var tracks: Int
     public var failures: Int
+    /// Tracks whose audio has stored engineered features.
+    public var analysed: Int
     public var totalDuration: Double
     public var totalBytes: Int64
     public var byFormat: [Count]
