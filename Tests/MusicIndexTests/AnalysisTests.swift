@@ -193,4 +193,16 @@ struct ScanAnalysisTests {
         _ = try await TestSupport.scan([folder], db: folder + ".sqlite")
         #expect(try library.features(audioHash: track.audioHash) == nil)
     }
+
+    @Test("a damaged MP3 is indexed and analysed, and the scan warns about its skipped frames")
+    func damagedWarning() async throws {
+        let folder = try TestSupport.temporaryFolder()
+        try FileManager.default.copyItem(atPath: TestSupport.fixtures.appendingPathComponent("decode/damaged.mp3").path,
+                                         toPath: folder + "/damaged.mp3")
+        let (library, summary) = try await TestSupport.scan([folder], db: folder + ".sqlite")
+        #expect(summary.new == 1 && summary.failed == 0)
+        #expect(summary.warnings.contains { $0.contains("damaged.mp3") && $0.contains("frames skipped") })
+        let track = try #require(try library.track(path: folder + "/damaged.mp3"))
+        #expect(try library.features(audioHash: track.audioHash) != nil)
+    }
 }

@@ -9,6 +9,9 @@ struct AnalysisStage: ScanStage {
     func run(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure) {
         if let hash = draft.audioHash, analysed.contains(hash) { return }
         let analysis = try analyzer.analyse(path: file.path, features: true)
+        if analysis.skippedFrames > 0 {
+            draft.warning = "\(analysis.skippedFrames) damaged or missing audio frames skipped by \(analysis.backend)"
+        }
         guard let features = analysis.features else { return }
         draft.features = AnalysedFeatures(features: features, frontEnd: analyzer.frontEndIdentity,
                                           full: analyzer.windows.full)

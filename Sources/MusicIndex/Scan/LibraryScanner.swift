@@ -126,6 +126,7 @@ public struct LibraryScanner: Sendable {
         switch outcome {
         case .indexed(let draft):
             if let entry = known[draft.file.path], !entry.isFailure { summary.updated += 1 } else { summary.new += 1 }
+            if let warning = draft.warning { summary.warnings.append("\(draft.file.path): \(warning)") }
         case .failed(let file, let failure):
             summary.failed += 1
             summary.failures.append(FailureRecord(path: file.path, stage: failure.stage.rawValue, reason: failure.reason, at: Timestamp.now()))

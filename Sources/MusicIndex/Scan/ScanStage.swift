@@ -34,6 +34,8 @@ struct TrackDraft: Sendable {
     var tags = TrackTags()
     /// Engineered features, when the analysis stage computed them in this scan.
     var features: AnalysedFeatures?
+    /// Something the user should know about an indexed file (damaged frames skipped).
+    var warning: String?
 
     init(file: WalkedFile) { self.file = file }
 }
