@@ -38,6 +38,8 @@ let package = Package(
                        providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "FFmpegSystem", path: "Sources/FFmpegSystem", pkgConfig: "libavformat",
                        providers: [.apt(["libavformat-dev", "libavcodec-dev"])]),
+        .systemLibrary(name: "OpenBLASSystem", path: "Sources/OpenBLASSystem", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
         // Turns the SQL migrations in schema/ into Swift source at build time, so that the
         // program applies exactly the files in schema/ and nothing else.
         .executableTarget(name: "SchemaEmbedder", path: "Sources/SchemaEmbedder"),
@@ -50,7 +52,7 @@ let package = Package(
         .target(
             name: "MusicIndex",
             dependencies: [
-                "CTagLib", "FFTWSystem", "MPG123System", "SndFileSystem", "SoxrSystem", "FFmpegSystem",
+                "CTagLib", "FFTWSystem", "MPG123System", "SndFileSystem", "SoxrSystem", "FFmpegSystem", "OpenBLASSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Sources/MusicIndex",
