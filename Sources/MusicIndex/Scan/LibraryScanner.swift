@@ -115,7 +115,10 @@ public struct LibraryScanner: Sendable {
         try library.record(batch, known: known, scannedAt: Timestamp.now())
 
         summary.interrupted = done < pending.count
-        if !summary.interrupted { try library.removeOrphanedFeatures() }
+        if !summary.interrupted {
+            try library.removeOrphanedFeatures()
+            try library.removeOrphanedAnalyses()
+        }
         summary.failures.sort { $0.path < $1.path }
         summary.elapsedSeconds = clock.duration(to: .now).seconds
         try library.finishScan(id: scanID, summary: summary, at: Timestamp.now())
