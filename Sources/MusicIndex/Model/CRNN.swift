@@ -1,0 +1,201 @@
+import Foundation
+
+/// The genre network's forward pass in PyTorch `eval()` mode (training/MODEL_FORMAT.md,
+/// "The network"), on weights prepared once at load time:
+///
+/// - each BatchNorm2d is folded into its convolution: with s = gamma / sqrt(var + eps),
+///   W' = s * W and b' = s * (b - mean) + beta (computed in Double);
+/// - the GRU's input-side biases absorb the hidden-side r and z biases (b_ir + b_hr,
+///   b_iz + b_hz); b_hn stays apart because the reset gate multiplies it.
+///
+/// Computation for a batch of N segments of T frames (`forward`):
+/// 1. per segment, per block: im2col + one SGEMM for the convolution, then max pooling,
+///    the folded bias and ReLU in one pass (bias and ReLU commute with the max);
+/// 2. the last block writes its [C, M, T'] output straight into the GRU input matrix
+///    X [F, N * T'] (column n * T' + t holds x_t of segment n, channel-major);
+/// 3. one SGEMM for the input projections of every step of every segment,
+///    G_i = X^T W_ih^T + b [N * T', 3H];
+/// 4. per step, one SGEMM [N, H] x W_hh^T (SGEMV for N = 1) and the gates, in PyTorch's order:
+///    r = sigma(W_ir x + b_ir + W_hr h + b_hr), z = sigma(W_iz x + b_iz + W_hz h + b_hz),
+///    n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h, from h = 0;
+/// 5. embedding = mean of the T' states; logits = fc(embedding) as one SGEMM; softmax.
+///
+/// Thread safety: the weights are immutable after `init`; every call allocates its own
+/// `Workspace`, so any number of threads may call `forward` at once.
+final class CRNN: Sendable {
+    /// One convolution block with its BatchNorm folded in.
+    struct Block: Sendable {
+        let channelsIn: Int
+        let channelsOut: Int
+        /// [channelsOut, channelsIn * k * k], row-major (PyTorch's [c_out, c_in, k, k]).
+        let weight: [Float]
+        let bias: [Float]
+    }
+
+    let architecture: CRNNArchitecture
+    let melBands: Int
+    let blocks: [Block]
+    /// GRU input size F and hidden size H.
+    let inputSize: Int
+    let hidden: Int
+    let labelCount: Int
+    /// [3H, F] and [3H, H], gate blocks r, z, n.
+    let weightIH: [Float]
+    let weightHH: [Float]
+    /// b_ih + (b_hr, b_hz, 0), [3H].
+    let inputBias: [Float]
+    /// b_hn, [H].
+    let newGateHiddenBias: [Float]
+    /// [L, H] and [L].
+    let fcWeight: [Float]
+    let fcBias: [Float]
+
+    /// Prepares the weights of a checked model file.
+    init(_ file: ModelFile) {
+        let metadata = file.metadata
+        let architecture = metadata.architecture
+        func tensor(_ name: String) -> [Float] {
+            guard let values = file.weights[name] else { preconditionFailure("ModelFile lacks \(name)") }
+            return values
+        }
+        var blocks: [Block] = []
+        var channelsIn = 1
+        let patch = architecture.convKernel * architecture.convKernel
+        for (index, channelsOut) in architecture.convChannels.enumerated() {
+            let prefix = "blocks.\(index)."
+            let weight = tensor(prefix + "conv.weight"), bias = tensor(prefix + "conv.bias")
+            let gamma = tensor(prefix + "bn.weight"), beta = tensor(prefix + "bn.bias")
+            let mean = tensor(prefix + "bn.running_mean"), variance = tensor(prefix + "bn.running_var")
+            let rowLength = channelsIn * patch
+            var folded = [Float](repeating: 0, count: channelsOut * rowLength)
+            var foldedBias = [Float](repeating: 0, count: channelsOut)
+            for c in 0..<channelsOut {
+                let scale = Double(gamma[c]) / (Double(variance[c]) + architecture.batchNormEps).squareRoot()
+                for i in 0..<rowLength { folded[c * rowLength + i] = Float(scale * Double(weight[c * rowLength + i])) }
+                foldedBias[c] = Float(scale * (Double(bias[c]) - Double(mean[c])) + Double(beta[c]))
+            }
+            blocks.append(Block(channelsIn: channelsIn, channelsOut: channelsOut, weight: folded, bias: foldedBias))
+            channelsIn = channelsOut
+        }
+        let hidden = architecture.gruHidden
+        let biasIH = tensor("gru.bias_ih_l0"), biasHH = tensor("gru.bias_hh_l0")
+        self.architecture = architecture
+        self.melBands = metadata.features.nMels
+        self.blocks = blocks
+        self.inputSize = architecture.gruInputSize(nMels: metadata.features.nMels) ?? 0
+        self.hidden = hidden
+        self.labelCount = metadata.labels.count
+        self.weightIH = tensor("gru.weight_ih_l0")
+        self.weightHH = tensor("gru.weight_hh_l0")
+        self.inputBias = (0..<3 * hidden).map { $0 < 2 * hidden ? biasIH[$0] + biasHH[$0] : biasIH[$0] }
+        self.newGateHiddenBias = Array(biasHH[(2 * hidden)...])
+        self.fcWeight = tensor("fc.weight")
+        self.fcBias = tensor("fc.bias")
+    }
+
+    /// What the network makes of one segment.
+    struct Output {
+        var logits: [Float]
+        var embedding: [Float]
+        var probabilities: [Float]
+    }
+
+    /// Runs the network on `segments`, each [melBands, frames] mel dB (row-major), all of the
+    /// same `frames` >= `architecture.minimumFrames` (the caller checks). The input is
+    /// normalised as `(x - mean) / std` on the way in.
+    func forward(_ segments: [UnsafeBufferPointer<Float>], frames: Int, mean: Float, std: Float) -> [Output] {
+        precondition(frames >= architecture.minimumFrames, "segment of \(frames) frames is too short")
+        let count = segments.count
+        guard count > 0 else { return [] }
+        let plan = Plan(self, frames: frames, batch: count)
+        let workspace = Workspace(plan, network: self)
+        for (n, segment) in segments.enumerated() {
+            precondition(segment.count == melBands * frames, "segment is not [\(melBands), \(frames)]")
+            let image = workspace.activationA
+            for i in 0..<segment.count { image[i] = (segment[i] - mean) / std }
+            convolve(segment: n, plan: plan, workspace: workspace)
+        }
+        recur(plan: plan, workspace: workspace)
+        return classify(plan: plan, workspace: workspace)
+    }
+
+    /// The steps' sizes for one batch.
+    struct Plan {
+        /// Per block: input height and width, convolved height and width.
+        var inputSizes: [(height: Int, width: Int)] = []
+        var convolvedSizes: [(height: Int, width: Int)] = []
+        /// Time steps T' after the blocks and mel bins M.
+        let steps: Int
+        let bins: Int
+        let batch: Int
+        /// Largest im2col matrix, convolution output and activation, in floats.
+        var columnsCapacity = 0
+        var convolvedCapacity = 0
+        var activationCapacity = 0
+
+        init(_ network: CRNN, frames: Int, batch: Int) {
+            let architecture = network.architecture
+            var height = network.melBands, width = frames
+            activationCapacity = height * width
+            let patch = architecture.convKernel * architecture.convKernel
+            for block in network.blocks {
+                inputSizes.append((height, width))
+                let convolvedHeight = height + 2 * architecture.convPadding - architecture.convKernel + 1
+                let convolvedWidth = width + 2 * architecture.convPadding - architecture.convKernel + 1
+                convolvedSizes.append((convolvedHeight, convolvedWidth))
+                let area = convolvedHeight * convolvedWidth
+                columnsCapacity = max(columnsCapacity, block.channelsIn * patch * area)
+                convolvedCapacity = max(convolvedCapacity, block.channelsOut * area)
+                height = convolvedHeight / architecture.pool
+                width = convolvedWidth / architecture.pool
+                activationCapacity = max(activationCapacity, block.channelsOut * height * width)
+            }
+            self.bins = height
+            self.steps = width
+            self.batch = batch
+        }
+    }
+
+    /// One call's buffers, allocated once per call and freed with it.
+    final class Workspace {
+        /// The current block's input and output images (ping-pong).
+        var activationA: UnsafeMutablePointer<Float>
+        var activationB: UnsafeMutablePointer<Float>
+        let columns: UnsafeMutablePointer<Float>
+        let convolved: UnsafeMutablePointer<Float>
+        /// GRU input X [F, N * T'] and input projections G_i [N * T', 3H].
+        let gruInput: UnsafeMutablePointer<Float>
+        let inputGates: UnsafeMutablePointer<Float>
+        /// Hidden-side projections [N, 3H], states [N, H] (previous, next), state sums [N, H].
+        let hiddenGates: UnsafeMutablePointer<Float>
+        var state: UnsafeMutablePointer<Float>
+        var nextState: UnsafeMutablePointer<Float>
+        let embedding: UnsafeMutablePointer<Float>
+        let logits: UnsafeMutablePointer<Float>
+        private let buffers: [UnsafeMutablePointer<Float>]
+
+        init(_ plan: Plan, network: CRNN) {
+            func make(_ count: Int) -> UnsafeMutablePointer<Float> {
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
+                buffer.initialize(repeating: 0, count: max(1, count))
+                return buffer
+            }
+            let h = network.hidden, n = plan.batch
+            activationA = make(plan.activationCapacity)
+            activationB = make(plan.activationCapacity)
+            columns = make(plan.columnsCapacity)
+            convolved = make(plan.convolvedCapacity)
+            gruInput = make(network.inputSize * n * plan.steps)
+            inputGates = make(n * plan.steps * 3 * h)
+            hiddenGates = make(n * 3 * h)
+            state = make(n * h)
+            nextState = make(n * h)
+            embedding = make(n * h)
+            logits = make(n * network.labelCount)
+            buffers = [activationA, activationB, columns, convolved, gruInput, inputGates, hiddenGates,
+                       state, nextState, embedding, logits]
+        }
+
+        deinit { for buffer in buffers { buffer.deallocate() } }
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+@testable import MusicIndex
+
+/// The engine's forward pass against the naive reference (`ReferenceCRNN`) on random
+/// weights, and its batching, input checks, track summaries and thread safety.
+@Suite("Model inference")
+struct ModelInferenceTests {
+    /// Networks covering the engine's paths: the contract's default shape (3x3 same
+    /// convolutions, 2x2 pools) small and medium, a 5x5 kernel with too little padding and
+    /// 3x3 pools (sizes shrink and floor differently), and 1x1 convolutions without pooling
+    /// (im2col skipped).
+    static let networks: [String: TestNetwork] = [
+        "tiny": TestNetwork(channels: [2, 3], hidden: 4, labels: ["rock", "jazz", "folk"], nMels: 8),
+        "medium": TestNetwork(channels: [4, 8, 8], hidden: 16, labels: (0..<5).map { "genre\($0)" }, nMels: 32),
+        "k5-pool3": TestNetwork(channels: [3, 2], kernel: 5, padding: 1, pool: 3, hidden: 6, labels: ["a", "b"], nMels: 20,
+                                segmentFrames: 32),
+        "1x1": TestNetwork(channels: [3], kernel: 1, padding: 0, pool: 1, hidden: 5, labels: ["a", "b", "c", "d"], nMels: 6),
+    ]
+
+    /// Largest accepted relative difference to the reference (float32 engine vs double; the
+    /// differences seen are about 2e-7).
+    static let tolerance = 1e-5
+
+    static func model(_ name: String, seed: UInt64 = 11) throws -> (GenreModel, TestNetwork, TestModelFile) {
+        let network = networks[name]!
+        let file = network.file(seed: seed)
+        return (try GenreModel(data: file.bytes()), network, file)
+    }
+
+    @Test("the engine matches the naive reference within 1e-4",
+          arguments: ["tiny", "medium", "k5-pool3", "1x1"], [16, 57, 128])
+    func matchesReference(name: String, frames: Int) throws {
+        let (model, network, file) = try Self.model(name)
+        let reference = ReferenceCRNN(network: network, weights: file.weights)
+        // k5-pool3 needs 17 frames at least.
+        let frames = max(frames, model.minimumFrames)
+        let segments = network.segments(count: 3, frames: frames, seed: UInt64(frames))
+        let predictions = try model.evaluate(segments)
+        var worst = 0.0
+        for (segment, prediction) in zip(segments, predictions) {
+            let expected = reference.run(segment)
+            worst = max(worst, relativeError(prediction.logits, expected.logits),
+                        relativeError(prediction.embedding, expected.embedding),
+                        relativeError(prediction.probabilities, expected.probabilities))
+        }
+        #expect(worst < Self.tolerance, "\(name), T = \(frames): relative error \(worst)")
+    }
+
+    @Test("the shortest accepted segment is the minimum; one frame less and wrong mel bands are refused")
+    func inputChecks() throws {
+        let (model, network, file) = try Self.model("medium")
+        #expect(model.minimumFrames == 8)
+        let shortest = network.segments(count: 1, frames: 8, seed: 1)
+        let prediction = try model.evaluate(shortest)[0]
+        let expected = ReferenceCRNN(network: network, weights: file.weights).run(shortest[0])
+        #expect(relativeError(prediction.logits, expected.logits) < Self.tolerance)
+
+        let mixed = network.segments(count: 2, frames: 16, seed: 2) + network.segments(count: 1, frames: 7, seed: 3)
+        #expect(throws: ModelInputError.tooFewFrames(segment: 2, minimum: 8, found: 7)) { try model.evaluate(mixed) }
+        let wrongBands = [FeatureMatrix(rows: 31, columns: 16, repeating: -20)]
+        #expect(throws: ModelInputError.wrongMelBands(segment: 0, expected: 32, found: 31)) { try model.evaluate(wrongBands) }
+        #expect(try model.evaluate([]).isEmpty)
+        #expect(Self.networks["k5-pool3"].map { try! GenreModel(data: $0.file(seed: 1).bytes()).minimumFrames } == 17)
+    }
+
+    @Test("a batch gives the results of one segment at a time, whatever the batch size")
+    func batchingIsTransparent() throws {
+        let (model, network, _) = try Self.model("medium")
+        let segments = network.segments(count: 9, frames: 40, seed: 5)
+        let single = try segments.map { try model.evaluate([$0])[0] }
+        for batchSize in [1, 2, 4, 32] {
+            let batched = try model.evaluate(segments, batchSize: batchSize)
+            for (a, b) in zip(batched, single) {
+                #expect(relativeError(a.logits, b.logits) < 1e-5, "batch size \(batchSize)")
+                #expect(relativeError(a.embedding, b.embedding) < 1e-5, "batch size \(batchSize)")
+            }
+        }
+        // Segments of different lengths in one call run in separate batches, in order.
+        let mixed = [segments[0], network.segments(count: 1, frames: 17, seed: 6)[0], segments[1], segments[2]]
+        let together = try model.evaluate(mixed)
+        let apart = try mixed.map { try model.evaluate([$0])[0] }
+        for (a, b) in zip(together, apart) { #expect(relativeError(a.probabilities, b.probabilities) < 1e-5) }
+    }
+
+    @Test("silence and constant input give finite probabilities that sum to 1")
+    func flatInput() throws {
+        let (model, _, _) = try Self.model("medium")
+        for level: Float in [-80, 0, -40] {
+            let prediction = try model.evaluate([FeatureMatrix(rows: 32, columns: 128, repeating: level)])[0]
+            #expect(prediction.probabilities.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 })
+            #expect(abs(prediction.probabilities.reduce(0, +) - 1) < 1e-5)
+            #expect(prediction.embedding.count == 16 && prediction.embedding.allSatisfy { abs($0) < 1 })
+        }
+    }
+
+    @Test("softmax is stable for huge logits")
+    func stableSoftmax() {
+        let probabilities = CRNN.softmax([1000, 0, -1000, 1000])
+        #expect(probabilities == [0.5, 0, 0, 0.5])
+        #expect(CRNN.softmax([]).isEmpty)
+    }
+
+    @Test("a track's prediction is the mean of its segments' probabilities and embeddings")
+    func trackPrediction() throws {
+        let (model, network, _) = try Self.model("medium")
+        let classifier = try GenreClassifier(model: model, frontEnd: network.features)
+        let segments = network.segments(count: 5, frames: 128, seed: 9)
+        let track = try classifier.classify(segments)
+        let each = try model.evaluate(segments)
+        #expect(track.timeline.count == 5)
+        for (a, b) in zip(track.timeline, each.map(\.probabilities)) { #expect(relativeError(a, b) < 1e-6) }
+        #expect(track.labels == network.labels)
+        for label in 0..<5 {
+            let mean = each.map { Double($0.probabilities[label]) }.reduce(0, +) / 5
+            #expect(abs(Double(track.probabilities[label]) - mean) < 1e-6)
+        }
+        for j in 0..<16 {
+            let mean = each.map { Double($0.embedding[j]) }.reduce(0, +) / 5
+            #expect(abs(Double(track.embedding[j]) - mean) < 1e-6)
+        }
+        #expect(abs(track.probabilities.reduce(0, +) - 1) < 1e-5)
+        let top = track.probabilities.indices.max { track.probabilities[$0] < track.probabilities[$1] }!
+        #expect(track.topLabel == network.labels[top])
+        #expect(track.ranked.first?.label == track.topLabel)
+        #expect(track.ranked.map(\.probability) == track.ranked.map(\.probability).sorted(by: >))
+        #expect(throws: ModelInputError.noSegments) { try classifier.classify([]) }
+    }
+
+    @Test("ties go to the first label")
+    func ties() {
+        let prediction = TrackPrediction(labels: ["a", "b", "c"], segments: [
+            SegmentPrediction(logits: [0, 1, 1], embedding: [0], probabilities: [0.2, 0.4, 0.4]),
+        ])
+        #expect(prediction.topLabel == "b")
+        #expect(prediction.ranked.map(\.label) == ["b", "c", "a"])
+    }
+
+    @Test("concurrent callers share one model and get the serial results")
+    func concurrentCallers() async throws {
+        let (model, network, _) = try Self.model("medium")
+        let inputs = (0..<8).map { network.segments(count: 3, frames: 64, seed: 100 + UInt64($0)) }
+        let serial = try inputs.map { try model.evaluate($0) }
+        let parallel = try await withThrowingTaskGroup(of: (Int, [SegmentPrediction]).self) { group in
+            for (index, input) in inputs.enumerated() {
+                group.addTask { (index, try model.evaluate(input)) }
+            }
+            var results = [[SegmentPrediction]](repeating: [], count: inputs.count)
+            for try await (index, result) in group { results[index] = result }
+            return results
+        }
+        // (Another test may change the BLAS thread count meanwhile, which may reorder sums.)
+        for (a, b) in zip(parallel.joined(), serial.joined()) { #expect(relativeError(a.logits, b.logits) < 1e-6) }
+    }
+
+    @Test("more BLAS threads give the same results")
+    func blasThreads() throws {
+        let (model, network, _) = try Self.model("medium")
+        let segments = network.segments(count: 4, frames: 128, seed: 12)
+        let before = GenreModel.blasThreads
+        let one = try model.evaluate(segments)
+        GenreModel.setBLASThreads(2)
+        let two = try model.evaluate(segments)
+        GenreModel.setBLASThreads(before)
+        #expect(GenreModel.blasThreads == before)
+        for (a, b) in zip(one, two) { #expect(relativeError(a.logits, b.logits) < 1e-5) }
+    }
+}
