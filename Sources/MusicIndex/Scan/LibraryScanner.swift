@@ -89,7 +89,8 @@ public struct LibraryScanner: Sendable {
         let known = try library.knownFiles(under: options.roots)
         let (analyzer, classifier) = try loadAnalysis()
         let analysed = options.tagsOnly ? [] : try library.analysedHashes(frontEnd: analyzer.frontEndIdentity, full: options.full)
-        let analysedByModel = try classifier.map { try library.analysedHashes(model: ModelIdentity($0.model)) } ?? []
+        var analysedByModel: Set<String> = []
+        if let classifier { analysedByModel = try library.analysedHashes(model: ModelIdentity(classifier.model)) }
         let scanID = try library.beginScan(roots: options.roots, at: Timestamp.now())
 
         // Decide what to read: new or changed files only.

@@ -118,3 +118,21 @@ extension Library {
         }
     }
 }
+
+extension ModelIdentity {
+    /// The identity and the descriptive metadata of a loaded model.
+    init(_ model: GenreModel) {
+        let m = model.metadata
+        var metadata: [String: String] = [
+            "training_data": m.trainingData,
+            "segment_frames": String(m.segmentFrames),
+            "normalization": "{\"mean\": \(m.normalizationMean), \"std\": \(m.normalizationStd)}",
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        if let features = try? encoder.encode(m.features) { metadata["features"] = String(decoding: features, as: UTF8.self) }
+        if let metrics = m.metrics { metadata["metrics"] = metrics }
+        if let created = m.created { metadata["created"] = created }
+        self.init(name: m.name, version: m.version, labels: m.labels, metadata: metadata)
+    }
+}
