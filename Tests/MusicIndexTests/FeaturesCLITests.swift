@@ -49,3 +49,20 @@ import Testing
         #expect(try CLITests.run(["features", "--spectrogram", Self.example]).status != 0, "--spectrogram needs --full")
     }
 }
+
+/// `musicindex model info`.
+@Suite struct ModelCLITests {
+    @Test("model info prints the metadata of a model file; a broken file is a clear error")
+    func info() throws {
+        let model = TestSupport.fixtures.appendingPathComponent("model/wide.safetensors").path
+        let run = try CLITests.run(["model", "info", "--json", "--model", model])
+        #expect(run.status == 0, "\(run.stderr)")
+        let document = try CLITests.json(run.stdout)
+        #expect(document["labels"] as? [String] == ["ambient", "hip-hop", "metal"])
+        #expect(document["gruHidden"] as? Int == 7)
+        let broken = try CLITests.run(["model", "info", "--model", TestSupport.tagFixtures.appendingPathComponent("text.mp3").path])
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("text.mp3"))
+        #expect(try CLITests.run(["model", "info"]).stderr.contains("no model"))
+    }
+}
