@@ -1,154 +1,106 @@
-"""PyTorch side of the CRNN benchmark (benchmarks/crnn.sh): a self-contained copy of the network of
-training/MODEL_FORMAT.md, a random full-size model and inputs, PyTorch's timing, and PyTorch's
-outputs for a parity check of the Swift engine.
+"""PyTorch's side of the CRNN inference benchmark: segments per second on the CPU.
 
-  crnn_torch.py --make MODEL INPUTS [--segments 256] [--seed 1]
-      Writes a random full-size model (channels [16, 32, 32, 32], hidden 500, 10 labels,
-      128 mels, 128-frame segments) as a musicindex model file, and INPUTS: raw float32 LE
-      mel dB segments [N, 128, 128] in [-80, 0] dB.
-  crnn_torch.py MODEL INPUTS THREADS [--batch 32] [--repeats 3]
-      Times eval-mode inference of every segment in INPUTS (normalised as the metadata says),
-      in batches, with THREADS intra-op threads; prints `segments_per_second=<float>` (the
-      best of the repeats).
-  crnn_torch.py --reference MODEL INPUTS OUT_DIR
-      Writes PyTorch's logits.f32 [N, L], embedding.f32 [N, H], probabilities.f32 [N, L].
+Usage:
+  python crnn_torch.py --make MODEL INPUTS [--segments 256] [--seed 0]
+      writes a full-size random model (n_mels 128, conv [16, 32, 32, 32], GRU 500,
+      10 labels, 128-frame segments) as a musicindex model file at MODEL, and INPUTS:
+      raw little-endian float32 mel dB [segments, 128, 128] (C order), with the shape in
+      INPUTS.json
+  python crnn_torch.py MODEL INPUTS THREADS [--repeats 5] [--batch 32]
+      loads both, torch.set_num_threads(THREADS), runs eval-mode inference under
+      torch.inference_mode() over all segments in batches: one warm-up pass, then REPEATS
+      timed passes. Prints exactly one line, segments_per_second=<float>, from the median
+      pass. Only the forward passes are timed (not loading or normalisation).
+
+Run it with the virtualenv of scripts/make-model-fixtures.sh (.venv-model/bin/python).
 """
 
 import argparse
 import json
-import struct
+import os
+import statistics
 import sys
 import time
 
 import numpy as np
 import torch
-from safetensors import safe_open
-from safetensors.torch import save as safetensors_bytes
-from torch import nn
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "training"))
 
-class Block(nn.Module):
-    def __init__(self, c_in, c_out, kernel, padding, pool, eps):
-        super().__init__()
-        self.conv = nn.Conv2d(c_in, c_out, kernel, padding=padding)
-        self.bn = nn.BatchNorm2d(c_out, eps=eps)
-        self.pool = nn.MaxPool2d(pool)
+from musicindex_training import CRNN, DEFAULT_ARCHITECTURE, default_features, load_model, save_model  # noqa: E402
 
-    def forward(self, x):
-        return self.pool(torch.relu(self.bn(self.conv(x))))
-
-
-class CRNN(nn.Module):
-    def __init__(self, arch, n_mels, n_labels):
-        super().__init__()
-        blocks, c_in, bins = [], 1, n_mels
-        for c_out in arch["conv_channels"]:
-            blocks.append(Block(c_in, c_out, arch["conv_kernel"], arch["conv_padding"], arch["pool"],
-                                arch["batch_norm_eps"]))
-            bins = (bins + 2 * arch["conv_padding"] - arch["conv_kernel"] + 1) // arch["pool"]
-            c_in = c_out
-        self.blocks = nn.ModuleList(blocks)
-        self.gru = nn.GRU(c_in * bins, arch["gru_hidden"], num_layers=1, batch_first=True)
-        self.fc = nn.Linear(arch["gru_hidden"], n_labels)
-
-    def forward(self, x):
-        for block in self.blocks:
-            x = block(x)
-        batch, channels, mels, frames = x.shape
-        states, _ = self.gru(x.permute(0, 3, 1, 2).reshape(batch, frames, channels * mels))
-        embedding = states.mean(dim=1)
-        return self.fc(embedding), embedding
-
-
-ARCHITECTURE = {"type": "crnn", "conv_channels": [16, 32, 32, 32], "conv_kernel": 3, "conv_padding": 1,
-                "pool": 2, "batch_norm_eps": 1e-05, "gru_hidden": 500, "gru_layers": 1, "temporal_pooling": "mean"}
-FEATURES = {"sample_rate": 22050, "n_fft": 2048, "hop_length": 512, "n_mels": 128, "fmin": 0.0, "fmax": None,
-            "power": 2.0, "ref": 1.0, "amin": 1e-10, "top_db": 80.0}
-LABELS = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"]
+N_MELS = 128
 SEGMENT_FRAMES = 128
-NORMALIZATION = {"mean": -45.0, "std": 18.0}
+LABELS = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"]
+NORMALIZATION = {"mean": -40.0, "std": 20.0}
 
 
 def make(model_path, inputs_path, segments, seed):
     torch.manual_seed(seed)
-    model = CRNN(ARCHITECTURE, FEATURES["n_mels"], len(LABELS))
-    with torch.no_grad():  # BatchNorm statistics away from the identity
+    model = CRNN(dict(DEFAULT_ARCHITECTURE, n_mels=N_MELS, n_labels=len(LABELS)))
+    with torch.no_grad():  # non-trivial BatchNorm statistics, as after training
         for block in model.blocks:
-            block.bn.weight.uniform_(0.5, 1.5)
-            block.bn.bias.uniform_(-0.2, 0.2)
             block.bn.running_mean.uniform_(-0.3, 0.3)
             block.bn.running_var.uniform_(0.5, 2.0)
-    tensors = {name: t.contiguous() for name, t in model.state_dict().items() if not name.endswith("num_batches_tracked")}
-    metadata = {"format": "musicindex-crnn", "format_version": "1", "name": "benchmark-random", "version": "0",
-                "labels": json.dumps(LABELS), "architecture": json.dumps(ARCHITECTURE),
-                "features": json.dumps(FEATURES), "segment_frames": str(SEGMENT_FRAMES),
-                "normalization": json.dumps(NORMALIZATION), "training_data": "random weights (benchmark)"}
-    with open(model_path, "wb") as f:
-        f.write(safetensors_bytes(tensors, metadata=metadata))
+    save_model(model_path, model, labels=LABELS, features=default_features(N_MELS),
+               segment_frames=SEGMENT_FRAMES, normalization=NORMALIZATION,
+               name="benchmark-random", version="1",
+               training_data=f"none: random weights (torch seed {seed}), benchmarks/crnn_torch.py")
     rng = np.random.default_rng(seed)
-    inputs = rng.uniform(-80, 0, size=(segments, FEATURES["n_mels"], SEGMENT_FRAMES)).astype("<f4")
-    inputs.tofile(inputs_path)
+    mel = rng.uniform(-80.0, 0.0, size=(segments, N_MELS, SEGMENT_FRAMES)).astype("<f4")
+    mel.tofile(inputs_path)
+    with open(inputs_path + ".json", "w") as f:
+        json.dump({"shape": list(mel.shape), "dtype": "float32", "byte_order": "little"}, f)
+        f.write("\n")
 
 
-def load(model_path, inputs_path):
-    with safe_open(model_path, framework="pt") as f:
-        metadata = f.metadata()
-        tensors = {name: f.get_tensor(name) for name in f.keys()}
-    arch = json.loads(metadata["architecture"])
-    n_mels = json.loads(metadata["features"])["n_mels"]
-    labels = json.loads(metadata["labels"])
-    frames = int(metadata["segment_frames"])
-    normalization = json.loads(metadata["normalization"])
-    model = CRNN(arch, n_mels, len(labels))
-    model.load_state_dict(tensors, strict=False)
-    model.eval()
-    raw = np.fromfile(inputs_path, dtype="<f4").reshape(-1, 1, n_mels, frames)
-    x = (torch.from_numpy(raw.copy()) - normalization["mean"]) / normalization["std"]
-    return model, x
-
-
-def time_inference(model_path, inputs_path, threads, batch, repeats):
+def run(model_path, inputs_path, threads, repeats, batch):
     torch.set_num_threads(threads)
-    model, x = load(model_path, inputs_path)
-    best = float("inf")
-    with torch.inference_mode():
-        model(x[:batch])  # warm-up
-        for _ in range(repeats):
-            start = time.perf_counter()
-            for i in range(0, len(x), batch):
-                model(x[i:i + batch])
-            best = min(best, time.perf_counter() - start)
-    print(f"segments_per_second={len(x) / best:.2f}")
+    model, metadata = load_model(model_path)
+    with open(inputs_path + ".json") as f:
+        shape = json.load(f)["shape"]
+    mel = torch.from_numpy(np.fromfile(inputs_path, "<f4").reshape(shape))
+    norm = metadata["normalization"]
+    x = ((mel - norm["mean"]) / norm["std"]).unsqueeze(1).contiguous()
+    batches = list(torch.split(x, batch))
 
+    def one_pass():
+        start = time.perf_counter()
+        with torch.inference_mode():
+            for b in batches:
+                model(b)
+        return time.perf_counter() - start
 
-def reference(model_path, inputs_path, out_dir):
-    model, x = load(model_path, inputs_path)
-    with torch.inference_mode():
-        logits, embedding = model(x)
-        probabilities = torch.softmax(logits, dim=1)
-    for name, t in (("logits", logits), ("embedding", embedding), ("probabilities", probabilities)):
-        t.numpy().astype("<f4").tofile(f"{out_dir}/{name}.f32")
+    one_pass()  # warm-up
+    seconds = statistics.median(one_pass() for _ in range(repeats))
+    print(f"segments_per_second={x.shape[0] / seconds:.2f}")
 
 
 def main():
-    if len(sys.argv) > 1 and sys.argv[1] == "--make":
-        parser = argparse.ArgumentParser()
-        parser.add_argument("--make", nargs=2, metavar=("MODEL", "INPUTS"))
-        parser.add_argument("--segments", type=int, default=256)
-        parser.add_argument("--seed", type=int, default=1)
-        args = parser.parse_args()
-        make(args.make[0], args.make[1], args.segments, args.seed)
-    elif len(sys.argv) > 1 and sys.argv[1] == "--reference":
-        reference(*sys.argv[2:5])
-    else:
-        parser = argparse.ArgumentParser()
-        parser.add_argument("model")
-        parser.add_argument("inputs")
-        parser.add_argument("threads", type=int)
-        parser.add_argument("--batch", type=int, default=32)
-        parser.add_argument("--repeats", type=int, default=3)
-        args = parser.parse_args()
-        time_inference(args.model, args.inputs, args.threads, args.batch, args.repeats)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--make", nargs=2, metavar=("MODEL", "INPUTS"))
+    parser.add_argument("--segments", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("run", nargs="*", metavar="MODEL INPUTS THREADS")
+    args = parser.parse_args()
+    if args.make:
+        if args.run:
+            parser.error("--make takes no other positional arguments")
+        if args.segments < 1:
+            parser.error("--segments must be >= 1")
+        make(*args.make, args.segments, args.seed)
+        return
+    if len(args.run) != 3:
+        parser.error("expected MODEL INPUTS THREADS (or --make MODEL INPUTS)")
+    model_path, inputs_path, threads = args.run
+    if not threads.isdigit() or int(threads) < 1:
+        parser.error(f"THREADS must be a positive integer (got {threads!r})")
+    if args.repeats < 1 or args.batch < 1:
+        parser.error("--repeats and --batch must be >= 1")
+    run(model_path, inputs_path, int(threads), args.repeats, args.batch)
 
 
 if __name__ == "__main__":

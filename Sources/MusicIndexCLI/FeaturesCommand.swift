@@ -27,6 +27,9 @@ struct FeaturesCommand: ParsableCommand {
     @Flag(help: "Compute the segments only (no engineered features).")
     var segmentsOnly = false
 
+    @Flag(help: "With --full: write the whole track's mel-spectrogram [mels, frames] instead of its segments (for training with random crops).")
+    var spectrogram = false
+
     @Flag(help: "Print one JSON object per file (one per line).")
     var json = false
 
@@ -39,6 +42,7 @@ struct FeaturesCommand: ParsableCommand {
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
         guard !files.isEmpty else { throw ValidationError("give at least one audio file") }
+        guard !spectrogram || full else { throw ValidationError("--spectrogram needs --full (one span per track)") }
     }
 
     func run() throws {
@@ -56,7 +60,7 @@ struct FeaturesCommand: ParsableCommand {
         var failed = 0
         ParallelMap.run(count: files.count, jobs: jobs) { index in
             Result { () throws(StageFailure) -> TrackAnalysis in
-                try analyzer.analyse(path: files[index], features: wantFeatures)
+                try analyzer.analyse(path: files[index], features: wantFeatures, keepSpectrograms: spectrogram)
             }
         } consume: { index, result in
             let path = files[index]
@@ -69,7 +73,11 @@ struct FeaturesCommand: ParsableCommand {
                 if let out {
                     let target = (out as NSString).appendingPathComponent(outputs[index])
                     do {
-                        try SegmentArray.write(analysis.segments, to: target)
+                        if spectrogram, let whole = analysis.spectrograms.first {
+                            try SegmentArray.write(matrix: whole, to: target)
+                        } else {
+                            try SegmentArray.write(analysis.segments, to: target)
+                        }
                         written = target
                     } catch {
                         failed += 1
@@ -84,7 +92,9 @@ struct FeaturesCommand: ParsableCommand {
     }
 
     private func report(path: String, analysis: TrackAnalysis, segmentsFile: String?) {
-        let shape = analysis.segments.first.map { [analysis.segments.count, $0.rows, $0.columns] } ?? [0]
+        let shape = spectrogram
+            ? analysis.spectrograms.first.map { [$0.rows, $0.columns] } ?? [0]
+            : analysis.segments.first.map { [analysis.segments.count, $0.rows, $0.columns] } ?? [0]
         if json {
             let record = FeaturesRecord(path: path, duration: analysis.duration, backend: analysis.backend,
                                         skippedFrames: analysis.skippedFrames, segmentsShape: shape,

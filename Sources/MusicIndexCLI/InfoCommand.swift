@@ -30,11 +30,13 @@ struct InfoCommand: ParsableCommand {
                 throw CLIError("no track matches \(track)")
             }
             let features = try store.features(audioHash: found.audioHash)
+            let genres = try store.genreAnalysis(audioHash: found.audioHash)
             if json {
-                print(try Self.json(found, features: features))
+                print(try Self.json(found, features: features, genres: genres))
             } else {
                 Self.printText(found)
                 if let features { Self.printFeatures(features) }
+                if let genres { Self.printGenres(genres) }
             }
         } catch let error as MusicIndexError {
             throw CLIError(String(describing: error))
@@ -42,11 +44,28 @@ struct InfoCommand: ParsableCommand {
     }
 
     /// The track's JSON with its stored features (or null) under "features".
-    static func json(_ track: Track, features: StoredFeatures?) throws -> String {
+    static func json(_ track: Track, features: StoredFeatures?, genres: GenreAnalysis?) throws -> String {
         var object = try JSONSerialization.jsonObject(with: Data(JSONOutput.string(track).utf8)) as? [String: Any] ?? [:]
         object["features"] = try features.map { try JSONSerialization.jsonObject(with: Data(JSONOutput.string($0.features).utf8)) } ?? NSNull()
+        object["genres"] = genres.map { analysis -> [String: Any] in
+            [
+                "model": analysis.model.name, "model_version": analysis.model.version,
+                "top": analysis.top.label,
+                "probabilities": Dictionary(uniqueKeysWithValues: zip(analysis.model.labels, analysis.probabilities.map(Double.init))),
+                "timeline": analysis.timeline.map { $0.map(Double.init) },
+                "embedding_size": analysis.embedding.count,
+            ]
+        } ?? NSNull()
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
+    }
+
+    static func printGenres(_ analysis: GenreAnalysis) {
+        print("genres:          \(analysis.model.name) \(analysis.model.version), \(analysis.timeline.count) segments")
+        let ranked = zip(analysis.model.labels, analysis.probabilities).sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+        for (label, probability) in ranked.prefix(5) {
+            print("  \(label.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%5.1f %%", probability * 100))")
+        }
     }
 
     static func printFeatures(_ stored: StoredFeatures) {

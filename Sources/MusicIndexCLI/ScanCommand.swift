@@ -28,6 +28,10 @@ struct ScanCommand: AsyncParsableCommand {
     @Flag(help: "Read tags only; leave audio analysis alone.")
     var tagsOnly = false
 
+    @Option(help: ArgumentHelp("Genre model file (.safetensors). Default: $MUSICINDEX_MODEL; without one, no genre classification.",
+                               valueName: "path"))
+    var model: String?
+
     @Flag(help: "Analyse whole tracks instead of three windows at 25/50/75 % (slower).")
     var full = false
 
@@ -42,7 +46,8 @@ struct ScanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = ScanOptions(roots: folders, jobs: jobs, includeHidden: includeHidden, tagsOnly: tagsOnly, full: full)
+        let options = ScanOptions(roots: folders, jobs: jobs, includeHidden: includeHidden, tagsOnly: tagsOnly, full: full,
+                                  modelPath: model ?? ProcessInfo.processInfo.environment["MUSICINDEX_MODEL"])
         for root in options.roots where !FileManager.default.fileExists(atPath: root) {
             throw CLIError("no such folder: \(root)")
         }

@@ -205,4 +205,46 @@ struct ScanAnalysisTests {
         let track = try #require(try library.track(path: folder + "/damaged.mp3"))
         #expect(try library.features(audioHash: track.audioHash) != nil)
     }
+
+    @Test("a scan with a genre model stores each payload's distribution, timeline and embedding once")
+    func genreModel() async throws {
+        let folder = try TestSupport.temporaryFolder()
+        try writeWAV(clickTrack(bpm: 120, seconds: 5, sampleRate: 22050), sampleRate: 22050, channels: 2, to: folder + "/a.wav")
+        let modelPath = TestSupport.fixtures.appendingPathComponent("model/tiny.safetensors").path
+        let library = try Library(path: folder + ".sqlite")
+        let options = ScanOptions(roots: [folder], jobs: 2, modelPath: modelPath)
+        let first = try await LibraryScanner(library: library, options: options).run()
+        #expect(first.new == 1 && first.failed == 0)
+        let track = try #require(try library.track(path: folder + "/a.wav"))
+        let analysis = try #require(try library.genreAnalysis(audioHash: track.audioHash))
+        #expect(analysis.model.name == "fixture-tiny")
+        #expect(analysis.probabilities.count == analysis.model.labels.count)
+        #expect(abs(analysis.probabilities.reduce(0, +) - 1) < 1e-4)
+        #expect(analysis.timeline.count >= 1 && analysis.timeline.allSatisfy { $0.count == analysis.model.labels.count })
+        // The track's distribution is the mean of its timeline (seed 003's averaging).
+        for label in analysis.model.labels.indices {
+            let mean = analysis.timeline.map { $0[label] }.reduce(0, +) / Float(analysis.timeline.count)
+            #expect(abs(mean - analysis.probabilities[label]) < 1e-5)
+        }
+        #expect(analysis.embedding.count == 24)
+
+        // Nothing to do on a second scan with the same model; a tags-only scan leaves it alone.
+        let second = try await LibraryScanner(library: library, options: options).run()
+        #expect(second.unchanged == 1 && second.updated == 0)
+        _ = try await LibraryScanner(library: library, options: ScanOptions(roots: [folder], tagsOnly: true)).run()
+        #expect(try library.genreAnalysis(audioHash: track.audioHash) == analysis)
+    }
+
+    @Test("a model file that cannot be loaded stops the scan before it starts, with the reason")
+    func badModel() async throws {
+        let folder = try TestSupport.temporaryFolder()
+        let library = try Library(path: folder + ".sqlite")
+        let bogus = folder + "/model.safetensors"
+        try Data("not a model".utf8).write(to: URL(fileURLWithPath: bogus))
+        await #expect {
+            _ = try await LibraryScanner(library: library, options: ScanOptions(roots: [folder], modelPath: bogus)).run()
+        } throws: { error in
+            "\(error)".contains("model file \(bogus)")
+        }
+    }
 }

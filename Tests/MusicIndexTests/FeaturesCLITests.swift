@@ -35,4 +35,34 @@ import Testing
         #expect(record["features"] == nil)
         #expect(FileManager.default.fileExists(atPath: out + "/01 - Redline.npy"))
     }
+
+    @Test("--full --spectrogram writes the whole track's mel-spectrogram for training crops")
+    func spectrogram() throws {
+        let out = try TestSupport.temporaryFolder()
+        let run = try CLITests.run(["features", "--json", "--full", "--spectrogram", "--segments-only", "--out", out, Self.example])
+        #expect(run.status == 0, "\(run.stderr)")
+        let record = try CLITests.json(run.stdout)
+        let shape = try #require(record["segmentsShape"] as? [Int])
+        #expect(shape.count == 2 && shape[0] == 128 && shape[1] > 300)
+        let npy = try Data(contentsOf: URL(fileURLWithPath: out + "/01 - Redline.npy"))
+        #expect(npy.count == 128 + shape[0] * shape[1] * 4)
+        #expect(try CLITests.run(["features", "--spectrogram", Self.example]).status != 0, "--spectrogram needs --full")
+    }
+}
+
+/// `musicindex model info`.
+@Suite struct ModelCLITests {
+    @Test("model info prints the metadata of a model file; a broken file is a clear error")
+    func info() throws {
+        let model = TestSupport.fixtures.appendingPathComponent("model/wide.safetensors").path
+        let run = try CLITests.run(["model", "info", "--json", "--model", model])
+        #expect(run.status == 0, "\(run.stderr)")
+        let document = try CLITests.json(run.stdout)
+        #expect(document["labels"] as? [String] == ["ambient", "hip-hop", "metal"])
+        #expect(document["gruHidden"] as? Int == 7)
+        let broken = try CLITests.run(["model", "info", "--model", TestSupport.tagFixtures.appendingPathComponent("text.mp3").path])
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("text.mp3"))
+        #expect(try CLITests.run(["model", "info"]).stderr.contains("no model"))
+    }
 }

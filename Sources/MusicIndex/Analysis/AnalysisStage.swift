@@ -1,19 +1,38 @@
-/// Decodes the track and computes its engineered features (see `TrackAnalyzer`), unless
-/// features for the same audio payload and front end are already stored: a moved, copied
-/// or re-tagged file is not decoded again.
+/// Decodes the track once and computes what the library lacks for its audio payload: the
+/// engineered features (see `TrackAnalyzer`) and the genre model's verdict (see
+/// `GenreClassifier`). Whatever is already stored for the same payload, front end and model
+/// version is not recomputed: a moved, copied or re-tagged file is not decoded again.
 struct AnalysisStage: ScanStage {
     let analyzer: TrackAnalyzer
-    /// Audio hashes already analysed with this front end.
-    let analysed: Set<String>
+    /// Audio hashes whose features are stored for this front end.
+    let analysedFeatures: Set<String>
+    /// The genre model, when the scan has one, and the hashes it already analysed.
+    let classifier: GenreClassifier?
+    let model: ModelIdentity?
+    let analysedByModel: Set<String>
 
     func run(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure) {
-        if let hash = draft.audioHash, analysed.contains(hash) { return }
-        let analysis = try analyzer.analyse(path: file.path, features: true)
+        let hash = draft.audioHash
+        let needFeatures = hash.map { !analysedFeatures.contains($0) } ?? true
+        let needModel = classifier != nil && (hash.map { !analysedByModel.contains($0) } ?? true)
+        guard needFeatures || needModel else { return }
+        let analysis = try analyzer.analyse(path: file.path, features: needFeatures)
         if analysis.skippedFrames > 0 {
             draft.warning = "\(analysis.skippedFrames) damaged or missing audio frames skipped by \(analysis.backend)"
         }
-        guard let features = analysis.features else { return }
-        draft.features = AnalysedFeatures(features: features, frontEnd: analyzer.frontEndIdentity,
-                                          full: analyzer.windows.full)
+        if needFeatures, let features = analysis.features {
+            draft.features = AnalysedFeatures(features: features, frontEnd: analyzer.frontEndIdentity,
+                                              full: analyzer.windows.full)
+        }
+        if needModel, let classifier, let model {
+            let prediction: TrackPrediction
+            do {
+                prediction = try classifier.classify(analysis.segments)
+            } catch {
+                throw StageFailure(.analysis, "genre model: \(error)")
+            }
+            draft.genres = GenreAnalysis(model: model, probabilities: prediction.probabilities,
+                                         timeline: prediction.timeline, embedding: prediction.embedding)
+        }
     }
 }

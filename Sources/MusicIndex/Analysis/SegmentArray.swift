@@ -13,4 +13,9 @@ public enum SegmentArray {
         for segment in segments { values.append(contentsOf: segment.values) }
         try NPYWriter.write(values: values, shape: [segments.count, rows, columns], to: path)
     }
+
+    /// Writes one matrix as a [rows, columns] float32 array.
+    public static func write(matrix: FeatureMatrix, to path: String) throws {
+        try NPYWriter.write(values: matrix.values, shape: [matrix.rows, matrix.columns], to: path)
+    }
 }

@@ -9,6 +9,9 @@ public struct TrackAnalysis: Sendable {
     public var spans: [AnalysisWindows.Span]
     /// Model-input segments, each a mel-spectrogram in dB of [nMels, segmentFrames].
     public var segments: [FeatureMatrix]
+    /// Each analysed span's whole mel-spectrogram in dB, [nMels, frames] (the segments are cut
+    /// from these), kept only when asked for (`keepSpectrograms`).
+    public var spectrograms: [FeatureMatrix]
     /// Engineered features (nil when only segments were asked for).
     public var features: TrackFeatures?
     /// The library that decoded the file.
@@ -49,7 +52,8 @@ public struct TrackAnalyzer: Sendable {
     /// Analyses the file at `path`. With `features` false only the segments are computed
     /// (what training and the model need), which skips the loudness meter and the spectral
     /// descriptors.
-    public func analyse(path: String, features wantFeatures: Bool = true) throws(StageFailure) -> TrackAnalysis {
+    public func analyse(path: String, features wantFeatures: Bool = true,
+                        keepSpectrograms: Bool = false) throws(StageFailure) -> TrackAnalysis {
         let reader: AudioReader
         do {
             reader = try AudioReader(path: path)
@@ -60,6 +64,7 @@ public struct TrackAnalyzer: Sendable {
                                   sampleRate: parameters.sampleRate)
         let meter = wantFeatures ? LoudnessSink(sampleRate: reader.nativeSampleRate, channels: reader.channels) : nil
         var segments: [FeatureMatrix] = []
+        var spectrograms: [FeatureMatrix] = []
         var summary = FeatureAccumulator()
         var decodedSamples = 0
         for span in spans {
@@ -84,6 +89,7 @@ public struct TrackAnalyzer: Sendable {
                 } else {
                     melDB = try MelSpectrogram.melSpectrogramDB(signal, parameters: parameters)
                 }
+                if keepSpectrograms { spectrograms.append(melDB) }
                 for start in windows.segmentStarts(frames: melDB.columns) {
                     segments.append(melDB.columns(start..<(start + windows.segmentFrames)))
                 }
@@ -106,7 +112,7 @@ public struct TrackAnalyzer: Sendable {
         // A whole-track read measured the length exactly; a header may only estimate it.
         let wholeTrack = spans.count == 1 && spans[0].start == 0 && spans[0].duration == nil
         let duration = wholeTrack ? Double(decodedSamples) / Double(parameters.sampleRate) : reader.duration
-        return TrackAnalysis(duration: duration, spans: spans, segments: segments, features: features,
+        return TrackAnalysis(duration: duration, spans: spans, segments: segments, spectrograms: spectrograms, features: features,
                              backend: reader.backend, skippedFrames: reader.skippedFrames)
     }
 }

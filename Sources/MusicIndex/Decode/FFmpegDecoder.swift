@@ -257,6 +257,7 @@ final class FFmpegDecoder: AudioDecoder {
     private static func message(_ code: Int32) -> String {
         var text = [CChar](repeating: 0, count: 256)
         av_strerror(code, &text, text.count)
-        return String(cString: text)
+        let bytes = text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -12,18 +12,21 @@ public struct ScanOptions: Sendable {
     public var tagsOnly: Bool
     /// Analyse whole tracks instead of the default windows (see `AnalysisWindows`).
     public var full: Bool
+    /// The genre model file; nil scans without genre classification.
+    public var modelPath: String?
     /// How folders are listed (tests substitute failures here).
     public var lister: any DirectoryLister
 
     public init(
         roots: [String], jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-        includeHidden: Bool = false, tagsOnly: Bool = false, full: Bool = false, lister: any DirectoryLister = SystemDirectoryLister()
+        includeHidden: Bool = false, tagsOnly: Bool = false, full: Bool = false, modelPath: String? = nil, lister: any DirectoryLister = SystemDirectoryLister()
     ) {
         self.roots = roots.map { PathNormalizer.absolute($0) }
         self.jobs = jobs
         self.includeHidden = includeHidden
         self.tagsOnly = tagsOnly
         self.full = full
+        self.modelPath = modelPath
         self.lister = lister
     }
 }
@@ -47,12 +50,30 @@ public struct LibraryScanner: Sendable {
         self.options = options
     }
 
-    /// The per-file stages, in order; `analysed` lists the audio hashes whose features are
-    /// already stored for the current front end.
-    func stages(analysed: Set<String>) throws(MusicIndexError) -> [any ScanStage] {
+    /// The per-file stages, in order.
+    func stages(analyzer: TrackAnalyzer, analysedFeatures: Set<String>, classifier: GenreClassifier?,
+                analysedByModel: Set<String>) -> [any ScanStage] {
         if options.tagsOnly { return [ProbeStage(), TagStage()] }
-        let analyzer = try TrackAnalyzer(windows: AnalysisWindows(full: options.full))
-        return [ProbeStage(), TagStage(), AnalysisStage(analyzer: analyzer, analysed: analysed)]
+        return [ProbeStage(), TagStage(),
+                AnalysisStage(analyzer: analyzer, analysedFeatures: analysedFeatures, classifier: classifier,
+                              model: classifier.map { ModelIdentity($0.model) }, analysedByModel: analysedByModel)]
+    }
+
+    /// Loads the genre model, if one was given, and the front end that matches it.
+    func loadAnalysis() throws(MusicIndexError) -> (TrackAnalyzer, GenreClassifier?) {
+        guard !options.tagsOnly, let path = options.modelPath else {
+            return (try TrackAnalyzer(windows: AnalysisWindows(full: options.full)), nil)
+        }
+        do {
+            let model = try GenreModel(path: path)
+            let analyzer = try TrackAnalyzer(parameters: model.features,
+                                             windows: AnalysisWindows(segmentFrames: model.segmentFrames, full: options.full))
+            return (analyzer, try GenreClassifier(model: model, frontEnd: analyzer.parameters))
+        } catch let error as MusicIndexError {
+            throw error
+        } catch {
+            throw .invalidArgument("model file \(path): \(error)")
+        }
     }
 
     public func run(
@@ -66,8 +87,10 @@ public struct LibraryScanner: Sendable {
         summary.warnings = walk.unreadableFolders.map { "cannot read folder \($0.path): \($0.reason)" }
 
         let known = try library.knownFiles(under: options.roots)
-        let frontEnd = try TrackAnalyzer(windows: AnalysisWindows(full: options.full)).frontEndIdentity
-        let analysed = options.tagsOnly ? [] : try library.analysedHashes(frontEnd: frontEnd, full: options.full)
+        let (analyzer, classifier) = try loadAnalysis()
+        let analysed = options.tagsOnly ? [] : try library.analysedHashes(frontEnd: analyzer.frontEndIdentity, full: options.full)
+        var analysedByModel: Set<String> = []
+        if let classifier { analysedByModel = try library.analysedHashes(model: ModelIdentity(classifier.model)) }
         let scanID = try library.beginScan(roots: options.roots, at: Timestamp.now())
 
         // Decide what to read: new or changed files only.
@@ -77,7 +100,9 @@ public struct LibraryScanner: Sendable {
         for file in walk.files {
             seen.insert(file.path)
             if let entry = known[file.path], entry.size == file.size, entry.mtimeNanoseconds == file.mtimeNanoseconds,
-               options.tagsOnly || entry.isFailure || entry.audioHash.map(analysed.contains) ?? false {
+               options.tagsOnly || entry.isFailure || entry.audioHash.map({ hash in
+                   analysed.contains(hash) && (classifier == nil || analysedByModel.contains(hash))
+               }) ?? false {
                 // Unchanged, and analysed already (or analysis is not wanted).
                 if entry.isFailure { summary.stillFailing += 1 } else { summary.unchanged += 1 }
             } else {
@@ -92,7 +117,8 @@ public struct LibraryScanner: Sendable {
         }.sorted()
         summary.removed = try library.removeFiles(gone)
 
-        let stages = try self.stages(analysed: analysed)
+        let stages = self.stages(analyzer: analyzer, analysedFeatures: analysed, classifier: classifier,
+                                 analysedByModel: analysedByModel)
         let outcomes = runConcurrently(pending, jobs: options.jobs, isCancelled: isCancelled) { file in
             Self.process(file, stages: stages)
         }
@@ -115,7 +141,10 @@ public struct LibraryScanner: Sendable {
         try library.record(batch, known: known, scannedAt: Timestamp.now())
 
         summary.interrupted = done < pending.count
-        if !summary.interrupted { try library.removeOrphanedFeatures() }
+        if !summary.interrupted {
+            try library.removeOrphanedFeatures()
+            try library.removeOrphanedAnalyses()
+        }
         summary.failures.sort { $0.path < $1.path }
         summary.elapsedSeconds = clock.duration(to: .now).seconds
         try library.finishScan(id: scanID, summary: summary, at: Timestamp.now())

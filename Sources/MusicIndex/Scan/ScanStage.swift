@@ -34,6 +34,8 @@ struct TrackDraft: Sendable {
     var tags = TrackTags()
     /// Engineered features, when the analysis stage computed them in this scan.
     var features: AnalysedFeatures?
+    /// The genre model's result, when the model stage ran in this scan.
+    var genres: GenreAnalysis?
     /// Something the user should know about an indexed file (damaged frames skipped).
     var warning: String?
 

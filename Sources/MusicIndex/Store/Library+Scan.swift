@@ -133,6 +133,9 @@ extension Library {
         if let features = draft.features, let hash = draft.audioHash {
             try storeFeatures(features, audioHash: hash, at: scannedAt, db: db)
         }
+        if let genres = draft.genres, let hash = draft.audioHash {
+            try storeAnalysis(genres, audioHash: hash, at: scannedAt, db: db)
+        }
         if replacing {
             try db.cachedStatement(sql: "DELETE FROM track_genres WHERE track_id = ?").execute(arguments: [id])
         }
