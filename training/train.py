@@ -174,8 +174,13 @@ def main(argv=None):
             digest.update(tensor.detach().contiguous().numpy().tobytes())
         version = time.strftime("%Y.%m.%d") + "+" + digest.hexdigest()[:8]
     sizes = {k: len(v) for k, v in split.items()}
+    manifest = dataset.corpus_manifest(args.data)
+    generator = ""
+    if manifest and manifest.get("generator"):
+        generator = (f" (synthetic: {manifest['generator']} v{manifest.get('version', '?')}, "
+                     f"seed {manifest.get('seed', '?')}, {manifest.get('seconds', '?')} s clips)")
     training_data = (
-        f"corpus {os.path.abspath(args.data)}: {sum(sizes.values())} clips, {len(labels)} genres "
+        f"corpus {os.path.abspath(args.data)}{generator}: {sum(sizes.values())} clips, {len(labels)} genres "
         f"({', '.join(labels)}), {sum(seconds) / 60:.1f} min of audio"
         + (f", at most {args.limit_per_genre} per genre" if args.limit_per_genre else "")
         + f"; split by clip, stratified per genre, seed {args.seed}: train {sizes['train']}, "
@@ -212,7 +217,7 @@ def main(argv=None):
         "parameters": sum(p.numel() for p in model.parameters()),
         "normalization": normalization, "augmentation": describe_augmentation(augment),
         "corpus": {"path": os.path.abspath(args.data), "clips": sum(sizes.values()), "split": sizes,
-                   "limit_per_genre": args.limit_per_genre, "failures": failures,
+                   "limit_per_genre": args.limit_per_genre, "failures": failures, "manifest": manifest,
                    "total_seconds": sum(seconds), "min_seconds": min(seconds), "max_seconds": max(seconds)},
         "corpus_note": corpus_note, "split_file": os.path.relpath(split_file, args.report_dir),
         "history": history, "best_epoch": best_epoch,

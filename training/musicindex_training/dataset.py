@@ -72,6 +72,22 @@ def discover(data: str):
     return sorted(clips)
 
 
+def corpus_manifest(data):
+    """The generator's description of the corpus when its folder (or the CSV's folder) holds
+    a `corpus.json` (training/make_corpus.py writes one): generator, version, seed, clip
+    length, soundfonts. None otherwise."""
+    folder = data if os.path.isdir(data) else os.path.dirname(os.path.abspath(data))
+    try:
+        with open(os.path.join(folder, "corpus.json")) as f:
+            document = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    keys = ("generator", "version", "seed", "seconds", "clips_per_genre", "genres", "soundfonts")
+    return {k: document[k] for k in keys if k in document} or None
+
+
 def labels_of(clips):
     return sorted({c.genre for c in clips})
 

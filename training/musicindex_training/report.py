@@ -82,7 +82,7 @@ def _pyplot():
 def plot_confusion(confusion, labels, path, title):
     plt = _pyplot()
     confusion = np.asarray(confusion)
-    size = max(4.5, 0.6 * len(labels) + 2.5)
+    size = max(5.0, 0.6 * len(labels) + 2.5)
     fig, ax = plt.subplots(figsize=(size, size * 0.9))
     totals = confusion.sum(axis=1, keepdims=True)
     share = np.divide(confusion, totals, out=np.zeros(confusion.shape, dtype=float), where=totals > 0)
@@ -95,7 +95,7 @@ def plot_confusion(confusion, labels, path, title):
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, metadata={"Software": None})
     plt.close(fig)
@@ -117,7 +117,9 @@ def plot_curves(history, path, best_epoch=None):
     right.set_ylabel("accuracy")
     right.set_ylim(0, 1.02)
     right.set_title("accuracy")
+    from matplotlib.ticker import MaxNLocator
     for ax in (left, right):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if best_epoch:
             ax.axvline(best_epoch, color="grey", linestyle=":", linewidth=1)
         ax.grid(alpha=0.3)
@@ -167,6 +169,7 @@ def render(run, figures_rel="figures"):
         "",
         f"- Corpus: `{c['path']}`: {c['clips']} clips, {len(labels)} genres ({', '.join(labels)})"
         + (f", at most {c['limit_per_genre']} per genre" if c.get("limit_per_genre") else "") + ".",
+        _manifest_line(c.get("manifest")),
         f"- Audio: {c.get('total_seconds', 0) / 60:.1f} minutes in all; clip length "
         f"{c.get('min_seconds', 0):.1f}-{c.get('max_seconds', 0):.1f} s.",
         f"- Split by clip, stratified per genre, seed {run['seed']}: train {c['split']['train']}, "
@@ -252,13 +255,22 @@ def render(run, figures_rel="figures"):
     return "\n".join(lines)
 
 
+def _manifest_line(manifest):
+    if not manifest:
+        return "- No `corpus.json` next to the corpus: its origin is as described below."
+    parts = [f"{k} {v if not isinstance(v, list) else ', '.join(map(str, v))}"
+             for k, v in manifest.items() if k not in ("genres",)]
+    return f"- Its `corpus.json`: {'; '.join(parts)}."
+
+
 def _secs(run):
     return f"{run['segment_frames'] * 512 / 22050:.2f}"
 
 
 CORPUS_NOTE = (
     "The corpus is **synthetic**: every clip was made by the project's own corpus generator "
-    "(audio synthesised from per-genre recipes), not recorded music. The figures above measure "
+    "(rule-based per-genre compositions rendered with General MIDI soundfonts, "
+    "post-processed and encoded to MP3), not recorded music. The figures above measure "
     "how well the network tells those recipes apart from the Swift front end's spectrograms, "
     "and they validate the pipeline end to end (front end, training, model file, engine). "
     "They say little about real recordings: real music has vocals, production, mixing and "
@@ -276,8 +288,8 @@ def write_report(run, report_dir):
     os.makedirs(figures, exist_ok=True)
     labels = run["labels"]
     plot_confusion(run["test"]["clip"]["confusion"], labels, os.path.join(figures, "confusion.png"),
-                   f"CRNN test confusion ({run['test']['clip']['n']} clips, "
-                   f"accuracy {_pct(run['test']['clip']['accuracy'])})")
+                   f"CRNN, test clips (n = {run['test']['clip']['n']})\n"
+                   f"accuracy {_pct(run['test']['clip']['accuracy'])}")
     plot_curves(run["history"], os.path.join(figures, "curves.png"), run.get("best_epoch"))
     path = os.path.join(report_dir, "REPORT.md")
     with open(path, "w") as f:
