@@ -64,15 +64,16 @@ else
     WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
 fi
 
-# 3. A tiny corpus: three classes that differ in spectrum and time structure.
+# 3. A tiny corpus: three classes that differ in spectrum and time structure (sox -R:
+#    repeatable noise, so every run trains on the same audio).
 step "generating the smoke corpus in $WORK/corpus"
 DATA="$WORK/corpus"
 mkdir -p "$DATA/tone" "$DATA/noise" "$DATA/sweep" "$WORK/probe"
 for i in 0 1 2 3; do
     f=$((220 + 110 * i)); g=$((330 + 150 * i))
-    sox -q -n -r 22050 -c 1 -b 16 "$DATA/tone/tone.0000$i.wav" synth 4 sine "$f" sine "$g" tremolo $((3 + i)) 60 gain -6
-    sox -q -n -r 44100 -c 2 -b 16 "$DATA/noise/noise.0000$i.wav" synth 4 pinknoise tremolo $((2 + i)) 90 highpass $((300 * (i + 1))) gain -8
-    sox -q -n -r 22050 -c 1 -b 16 "$WORK/sweep.wav" synth 4 sine $((200 + 50 * i))-$((4000 + 700 * i)) gain -6
+    sox -R -q -n -r 22050 -c 1 -b 16 "$DATA/tone/tone.0000$i.wav" synth 4 sine "$f" sine "$g" tremolo $((3 + i)) 60 gain -6
+    sox -R -q -n -r 44100 -c 2 -b 16 "$DATA/noise/noise.0000$i.wav" synth 4 pinknoise tremolo $((2 + i)) 90 highpass $((300 * (i + 1))) gain -8
+    sox -R -q -n -r 22050 -c 1 -b 16 "$WORK/sweep.wav" synth 4 sine $((200 + 50 * i))-$((4000 + 700 * i)) gain -6
     if command -v lame >/dev/null; then
         lame --quiet -b 128 "$WORK/sweep.wav" "$DATA/sweep/sweep.0000$i.mp3"
     else
@@ -81,7 +82,7 @@ for i in 0 1 2 3; do
 done
 rm -f "$WORK/sweep.wav"
 # The probe clip for the engine comparison: 8 s = 345 frames -> segments at 0, 128 and 217.
-sox -q -n -r 22050 -c 1 -b 16 "$WORK/probe/probe.wav" synth 8 sine 300-3000 pinknoise tremolo 3 50 gain -6
+sox -R -q -n -r 22050 -c 1 -b 16 "$WORK/probe/probe.wav" synth 8 sine 300-3000 pinknoise tremolo 3 50 gain -6
 
 # 4. Train (2 epochs, full-size CRNN) and export.
 step "training"
