@@ -243,7 +243,7 @@ def rootless_voicing(chord, center, prev=None):
     b = [sev, ninth, third + 12, fifth + 12]
     best = None
     for shape in (a, b):
-        for octave in range(-2, 3):
+        for octave in range(2, 7):
             base = chord.root + 12 * octave
             v = sorted(base + i for i in shape)
             mid = sum(v) / 4
