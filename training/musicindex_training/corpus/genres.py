@@ -21,7 +21,7 @@ STYLE_NOTES = {
     "disco": "four-on-the-floor 108-134 BPM, open hats, octave/syncopated bass, strings pads/stabs/runs, "
              "clavinet/e-piano, muted-guitar scratch, brass stabs, minor vamps",
     "hiphop": "boom-bap 72-100 (16th swing), lo-fi, trap 128-160 half-time with hat rolls; looped keys, sub/808 "
-              "bass following the kick, sparse bells/keys",
+              "bass following the kick, sparse bells/keys, a speech-like rapped vocal (also rare in reggae and pop)",
     "jazz": "swing ride 95-220, ballads with brushes 55-90, bossa, jazz waltz; walking bass, ii-V-I with "
             "7th/9th rootless comping, sax/trumpet/vibes/guitar lines over chord scales",
     "metal": "distortion power chords and palm-muted riffs (phrygian/harmonic minor), double-kick/gallop/blast/"
@@ -575,6 +575,12 @@ def hiphop(ctx):
     if rng.random() < 0.3:
         pp = ctx.add_part("pad", "pad", wchoice(rng, [(89, 1), (91, 1), (50, 1), (52, 1)]), volume=vol(rng, 65), pan=pan(rng))
         P.pad(ctx, pp, center=60, vel=55, plays=sections("hook"))
+    if rng.random() < 0.6:
+        vp = ctx.add_part("vocal", "vocal", wchoice(rng, [(53, 3), (54, 2), (52, 1), (85, 1)]), volume=vol(rng, 100, 8),
+                          pan=pan(rng, 64, 6), timing_ms=rng.uniform(8, 18))
+        P.rap(ctx, vp, center=rng.choice([52, 55, 57, 60]), density=rng.uniform(0.5, 0.85), grid=0.5 if style == "trap" else 0.25,
+              plays=sections("verse") if rng.random() < 0.6 else not_sections("intro"))
+        ctx.params["vocal"] = "rap"
 
 
 # ====================================================================================== jazz
@@ -789,10 +795,16 @@ def pop(ctx):
         P.pad(ctx, sp, center=67, vel=60, plays=sections("chorus", "bridge"), swell=True)
     lead = wchoice(rng, [(53, 2.5), (52, 1.5), (54, 2), (85, 1), (80, 1), (81, 1), (73, 1), (65, 0.6), (66, 0.4), (27, 0.8), (0, 0.8), (4, 0.5), (11, 0.5)])
     lp = ctx.add_part("lead", "lead", lead, volume=vol(rng, 98), pan=pan(rng, 64, 10), timing_ms=h)
+    rap_verse = rng.random() < 0.1
     P.melody(ctx, lp, lo=rng.choice([57, 60, 62]), hi=rng.choice([76, 79, 81]), grid=0.5 if rng.random() < 0.7 else 0.25,
-             density=rng.uniform(0.35, 0.6), phrase_bars=2, rest_prob=0.2, plays=not_sections("intro"), repeat_motif=0.85,
-             legato=0.95)
+             density=rng.uniform(0.35, 0.6), phrase_bars=2, rest_prob=0.2,
+             plays=not_sections("intro", "verse") if rap_verse else not_sections("intro"), repeat_motif=0.85, legato=0.95)
     ctx.params["lead"] = lead
+    if rap_verse:
+        vp = ctx.add_part("vocal", "vocal", wchoice(rng, [(53, 2), (54, 1), (85, 1)]), volume=vol(rng, 98, 8), pan=pan(rng, 64, 6),
+                          timing_ms=rng.uniform(6, 14))
+        P.rap(ctx, vp, center=rng.choice([55, 57, 60]), density=rng.uniform(0.5, 0.8), plays=sections("verse"))
+        ctx.params["vocal"] = "rap"
     if rng.random() < 0.35:
         hk = ctx.add_part("hook", "lead2", wchoice(rng, [(9, 1), (10, 1), (8, 1), (12, 1), (81, 1), (80, 0.5), (98, 0.3)]),
                           volume=vol(rng, 75), pan=pan(rng))
@@ -839,9 +851,16 @@ def reggae(ctx):
         P.skank(ctx, pp, center=62, length=0.25, positions=rng.choice([[1, 3], [0.5, 1.5, 2.5, 3.5]]))
     lead = wchoice(rng, [(21, 1.5), (22, 1), (56, 1.5), (57, 1), (65, 1), (53, 1.5), (17, 1), (26, 1), (0, 0.7), (61, 0.8), (75, 0.3)])
     lp = ctx.add_part("lead", "lead", lead, volume=vol(rng, 92), pan=pan(rng, 64, 20), timing_ms=h * 1.2)
+    toast = rng.random() < 0.15
     P.melody(ctx, lp, lo=60, hi=81, scale=ctx.scale_of("minor_pentatonic" if minor else "major_pentatonic") if rng.random() < 0.5 else ctx.scale,
-             grid=0.5, density=rng.uniform(0.3, 0.55), phrase_bars=2, rest_prob=0.3, plays=sections("verse", "chorus"), repeat_motif=0.8)
+             grid=0.5, density=rng.uniform(0.3, 0.55), phrase_bars=2, rest_prob=0.3,
+             plays=sections("chorus") if toast else sections("verse", "chorus"), repeat_motif=0.8)
     ctx.params["lead"] = lead
+    if toast:
+        vp = ctx.add_part("vocal", "vocal", wchoice(rng, [(53, 3), (54, 1), (85, 1)]), volume=vol(rng, 98, 8), pan=pan(rng, 64, 6),
+                          timing_ms=rng.uniform(10, 20))
+        P.rap(ctx, vp, center=rng.choice([55, 57, 60]), density=rng.uniform(0.4, 0.7), spread=5, plays=sections("verse", "dub"))
+        ctx.params["vocal"] = "toast"
 
 
 # ====================================================================================== rock

@@ -601,3 +601,31 @@ def _rhythm_bar(rng, bpb, grid, density):
     if not out:
         out = [0.0]
     return out
+
+
+def rap(ctx, part, plays=_always, center=57, vel=88, density=0.7, spread=4, grid=0.25):
+    """A speech-like vocal: syllables on a 16th grid, a narrow pitch walk that falls at the end
+    of each line, breaths between two-bar lines (a stand-in for rapped or toasted vocals)."""
+    rng = ctx.rng
+    flows = {}
+    pitch = center
+    for bar in ctx.bars:
+        if not plays(bar):
+            continue
+        key = (bar.section, bar.pos % 2)
+        if key not in flows or rng.random() < 0.3:
+            slots = [i * grid for i in range(int(round(bar.bpb / grid)))]
+            d = density * (0.8 + 0.4 * bar.energy)
+            flow = [s for s in slots if rng.random() < (d * (1.2 if s % 1 == 0 else 0.9))]
+            if bar.pos % 2 == 1:  # end of the line: stop early for a breath
+                stop = bar.bpb - rng.choice([0.5, 1.0, 1.5])
+                flow = [s for s in flow if s < stop]
+            flows[key] = flow
+        flow = flows[key]
+        for i, s in enumerate(flow):
+            nxt = flow[i + 1] if i + 1 < len(flow) else s + 0.5
+            pitch += rng.choice([-2, -1, 0, 0, 1, 2])
+            pitch = max(center - spread, min(center + spread, pitch))
+            p = pitch - (2 if (bar.pos % 2 == 1 and i >= len(flow) - 2) else 0)
+            accent = 10 if s % 1 == 0 else (4 if s % 0.5 == 0 else 0)
+            part.note(bar.start + s, max(0.1, min(nxt - s, 0.5) * 0.8), p, vel + accent + rng.randint(-6, 6))
