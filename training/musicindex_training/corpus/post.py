@@ -7,6 +7,9 @@ import math
 import numpy as np
 from scipy import signal
 
+LIMIT_THRESHOLD = 0.7
+CEILING = 0.89
+
 
 def draw_params(rng):
     """rng: random.Random. Returns a JSON-able dict of the clip's post-processing."""
@@ -24,6 +27,7 @@ def draw_params(rng):
         "noise": {"db": round(rng.uniform(-72, -42), 1), "color": rng.choice(["white", "pink", "brown"]),
                   "hum_hz": rng.choice([None, None, None, 50, 60])},
         "loudness_dbfs": round(rng.uniform(-24, -11), 2),
+        "max_limiting_db": round(rng.uniform(2, 8), 2),
         "noise_seed": rng.getrandbits(32),
     }
 
@@ -111,8 +115,12 @@ def process(audio, sr, p):
     side = (x[:, 0] - x[:, 1]) / 2 * p["width"]
     x = np.stack([mid + side, mid - side], axis=1)
     # loudness, then noise relative to it, then a soft limiter
-    target = 10 ** (p["loudness_dbfs"] / 20)
-    x *= target / (np.sqrt(np.mean(x ** 2)) + 1e-12)
+    # (the gain stops where the limiter would take more than max_limiting_db off the peaks)
+    gain = 10 ** (p["loudness_dbfs"] / 20) / (np.sqrt(np.mean(x ** 2)) + 1e-12)
+    peak = float(np.max(np.abs(x))) + 1e-12
+    gain = min(gain, CEILING * 10 ** (p.get("max_limiting_db", 6.0) / 20) / peak)
+    x *= gain
+    target = float(np.sqrt(np.mean(x ** 2)))
     nz = p["noise"]
     noise = _noise(gen, n, nz["color"])
     noise = np.stack([noise, np.roll(noise, 1 + int(gen.integers(0, 1000)))], axis=1)
@@ -121,7 +129,7 @@ def process(audio, sr, p):
         t = np.arange(n) / sr
         hum = np.sin(2 * np.pi * nz["hum_hz"] * t) + 0.3 * np.sin(2 * np.pi * 3 * nz["hum_hz"] * t)
         x += (hum * target * 10 ** ((nz["db"] + 6) / 20))[:, None]
-    x = soft_limit(x, 0.9)
+    x = soft_limit(x, LIMIT_THRESHOLD, CEILING)
     # short fades against clicks at the cut
     f = min(n // 2, int(sr * 0.005))
     if f > 0:
@@ -131,13 +139,14 @@ def process(audio, sr, p):
     return x.astype(np.float32)
 
 
-def soft_limit(x, threshold=0.9):
-    """Identity below `threshold`, smooth saturation to < 1.0 above it."""
+def soft_limit(x, threshold=0.7, ceiling=0.89):
+    """Identity below `threshold`, smooth saturation towards `ceiling` above it (the ceiling
+    leaves room for the MP3 encoder's overshoot)."""
     a = np.abs(x)
     over = a > threshold
     if not np.any(over):
         return x
-    head = 1.0 - threshold
+    head = ceiling - threshold
     y = x.copy()
-    y[over] = np.sign(x[over]) * (threshold + head * np.tanh((a[over] - threshold) / head) * 0.98)
+    y[over] = np.sign(x[over]) * (threshold + head * np.tanh((a[over] - threshold) / head))
     return y
