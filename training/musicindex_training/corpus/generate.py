@@ -141,6 +141,7 @@ def generate(out_dir, clips_per_genre=100, seconds=30.0, seed=1, jobs=2, genres=
     infos, failures = [], []
     counts = {"made": 0, "skipped": 0, "failed": 0}
     busy = 0.0
+    stages = dict.fromkeys(("compose", "render", "post", "encode"), 0.0)
     if jobs <= 1:
         results = map(make_clip, tasks)
         pool = None
@@ -157,6 +158,8 @@ def generate(out_dir, clips_per_genre=100, seconds=30.0, seed=1, jobs=2, genres=
             infos.append(info)
             if status == "made":
                 busy += timing.get("total", 0.0)
+                for stage in ("compose", "render", "post", "encode"):
+                    stages[stage] += timing.get(stage, 0.0)
             if done % 25 == 0 or done == len(tasks):
                 el = time.perf_counter() - t0
                 print(f"  [{done}/{len(tasks)}] {el:.1f} s elapsed, made {counts['made']}, skipped {counts['skipped']}",
@@ -170,10 +173,14 @@ def generate(out_dir, clips_per_genre=100, seconds=30.0, seed=1, jobs=2, genres=
     summary = dict(counts, wall_s=round(wall, 2), clips=len(tasks),
                    cpu_s_per_clip=round(busy / counts["made"], 3) if counts["made"] else None,
                    wall_s_per_clip=round(wall / counts["made"], 3) if counts["made"] else None,
+                   stage_s_per_clip={k: round(v / counts["made"], 3) for k, v in stages.items()} if counts["made"] else None,
                    failures=failures)
     print(f"corpus: made {counts['made']}, skipped {counts['skipped']}, failed {counts['failed']} in {wall:.1f} s"
           + (f" ({summary['cpu_s_per_clip']:.2f} s per clip per worker, {summary['wall_s_per_clip']:.2f} s wall per clip)"
              if counts["made"] else ""), file=log)
+    if counts["made"]:
+        print("corpus: per clip per worker: " + ", ".join(f"{k} {v:.3f} s" for k, v in summary["stage_s_per_clip"].items()),
+              file=log)
     return summary
 
 
