@@ -164,10 +164,14 @@ def generate(out_dir, clips_per_genre=100, seconds=30.0, seed=1, jobs=2, genres=
                 el = time.perf_counter() - t0
                 print(f"  [{done}/{len(tasks)}] {el:.1f} s elapsed, made {counts['made']}, skipped {counts['skipped']}",
                       file=log)
-    finally:
+    except BaseException:  # interrupted: stop the workers now; finished clips stay, the rest is redone next run
         if pool is not None:
-            pool.close()
+            pool.terminate()
             pool.join()
+        raise
+    if pool is not None:
+        pool.close()
+        pool.join()
     write_index(out_dir, seed, seconds, genres, clips_per_genre, soundfonts, infos)
     wall = time.perf_counter() - t0
     summary = dict(counts, wall_s=round(wall, 2), clips=len(tasks),

@@ -104,7 +104,7 @@ def shuffle_riff(ctx, part, plays=P._always, low=40, vel=80):
             continue
         root = P.pitch_in_range(ch.root, low, low + 11)
         for k in range(int(round(dur / 0.5))):
-            top = six[(k // 2) % len(six)] if k % 2 == 0 else six[(k // 2) % len(six)]
+            top = six[(k // 2) % len(six)]  # both 8ths of a beat share the dyad
             part.chord(start + 0.5 * k, 0.42, [root, root + top], vel + (8 if k % 2 == 0 else -4), strum_beats=0.01)
 
 

@@ -74,8 +74,6 @@ def bass_line(ctx, part, style, lo=28, plays=_always, legato=0.9, vel=90, **kw):
                         part.note(t + 0.5 * i if len(path) > 1 else t, 0.45, p, vel - 4)
                 else:
                     part.note(start + half, half * legato, low5 if rng.random() < 0.7 else fifth, vel)
-            if bar.bpb == 3 and dur >= 3:
-                pass
         elif style == "walking":
             beats = max(1, int(round(dur)))
             cur = root if prev is None else _root(ch, lo, prev)
@@ -154,13 +152,10 @@ def bass_line(ctx, part, style, lo=28, plays=_always, legato=0.9, vel=90, **kw):
                 ])
             tmpl = templates[key]
             ivs = {"R": 0, "F": ch.fifth, "O": 12, "T": ch.third, "S": ch.seventh or 10, "4": 5, "B": -2}
-            scale_f = dur / bar.bpb if dur < bar.bpb else 1.0
-            for pos, sym, d in tmpl:
-                if dur < bar.bpb and pos >= dur:
+            for pos, sym, d in tmpl:  # a chord shorter than the bar plays the start of the riff
+                if pos >= dur:
                     continue
-                part.note(start + pos * (1 if dur >= bar.bpb else 1), d * legato, root + ivs[sym],
-                          vel + (6 if pos in (0, 2) else 0))
-            del scale_f
+                part.note(start + pos, min(d, dur - pos) * legato, root + ivs[sym], vel + (6 if pos in (0, 2) else 0))
         elif style == "syncop":
             key = (bar.section, "syncop")
             if key not in templates:
@@ -578,9 +573,8 @@ def melody(ctx, part, lo, hi, scale=None, grid=0.5, density=0.5, phrase_bars=2, 
                 part.note(b, d, pitch, v)
                 if bends and d >= 0.5 and rng.random() < bends:
                     depth = rng.choice([-4096, -8191]) if rng.random() < 0.7 else -2048
-                    steps = 5
-                    for s in range(steps + 1):
-                        part.bend(b + 0.03 * s * (0.25 / 0.15), int(depth * (1 - s / steps)))
+                    for s in range(6):  # bend up into the note over a quarter of a beat
+                        part.bend(b + 0.05 * s, int(depth * (1 - s / 5)))
                 elif slide and rng.random() < slide:
                     for s in range(4):
                         part.bend(b + 0.03 * s, int(-4096 * (1 - s / 3)))

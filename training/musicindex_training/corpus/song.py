@@ -189,5 +189,6 @@ class Song:
         for b, c, v in part.ccs:
             ev.append((int(round(b * PPQ)), _SETUP, smf.control_change(ch, c, v)))
         for b, v in part.bends:
-            ev.append((int(round(warp(b, self.swing8, self.swing16) * PPQ + offset)), _BEND, smf.pitch_bend(ch, v)))
+            tick = max(0, int(round(warp(b, self.swing8, self.swing16) * PPQ + offset)))
+            ev.append((tick, _BEND, smf.pitch_bend(ch, v)))
         return ev
