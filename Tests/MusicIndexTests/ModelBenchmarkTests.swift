@@ -30,12 +30,12 @@ struct ModelBenchmarkTests {
         }
         GenreModel.setBLASThreads(threads)
         _ = try model.evaluate(Array(segments.prefix(batch)), batchSize: batch)  // warm-up
-        let single = try Self.bestSeconds { _ = try model.evaluate(segments, batchSize: batch) }
+        let single = try Self.medianSeconds { _ = try model.evaluate(segments, batchSize: batch) }
         print("segments_per_second=\(String(format: "%.2f", Double(segments.count) / single))")
         if threads > 1 {
             GenreModel.setBLASThreads(1)
             let shares = (0..<threads).map { share in Array(stride(from: share, to: segments.count, by: threads).map { segments[$0] }) }
-            let parallel = try Self.bestSeconds {
+            let parallel = try Self.medianSeconds {
                 DispatchQueue.concurrentPerform(iterations: threads) { index in
                     _ = try? model.evaluate(shares[index], batchSize: batch)
                 }
@@ -56,16 +56,16 @@ struct ModelBenchmarkTests {
         }
     }
 
-    /// The fastest of three runs of `body`, in seconds.
-    static func bestSeconds(_ body: () throws -> Void) rethrows -> Double {
-        var best = Double.infinity
-        for _ in 0..<3 {
+    /// The median of five runs of `body`, in seconds (as benchmarks/crnn_torch.py times PyTorch).
+    static func medianSeconds(_ body: () throws -> Void) rethrows -> Double {
+        var times: [Double] = []
+        for _ in 0..<5 {
             let start = ContinuousClock.now
             try body()
             let elapsed = start.duration(to: .now)
-            best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
         }
-        return best
+        return times.sorted()[times.count / 2]
     }
 
     /// A raw little-endian float32 file.

@@ -159,8 +159,8 @@ final class CRNN: Sendable {
     /// One call's buffers, allocated once per call and freed with it.
     final class Workspace {
         /// The current block's input and output images (ping-pong).
-        var activationA: UnsafeMutablePointer<Float>
-        var activationB: UnsafeMutablePointer<Float>
+        let activationA: UnsafeMutablePointer<Float>
+        let activationB: UnsafeMutablePointer<Float>
         let columns: UnsafeMutablePointer<Float>
         let convolved: UnsafeMutablePointer<Float>
         /// GRU input X [F, N * T'] and input projections G_i [N * T', 3H].
