@@ -27,34 +27,16 @@ for tool in sox sqlite3; do
 done
 
 # 1. Python environment.
-VENV="${TRAIN_VENV:-$ROOT/.venv-train}"
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import torch, numpy, sklearn, matplotlib, safetensors" 2>/dev/null; then
-    step "creating $VENV"
-    PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
-    "$PY" -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --upgrade pip
-    # A local CPU wheel first (PyPI's Linux torch is the multi-GB CUDA build), else PyPI.
-    WHEEL=""
-    if [ -d /opt/wheels ]; then
-        TAG=$("$VENV/bin/python" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
-        WHEEL=$(ls /opt/wheels/torch-*-"$TAG"-*.whl 2>/dev/null | sort -V | tail -n 1 || true)
-    fi
-    if [ -n "$WHEEL" ]; then
-        "$VENV/bin/pip" install --quiet "$WHEEL"
-    fi
-    "$VENV/bin/pip" install --quiet -r training/requirements.txt
-fi
-PYTHON_BIN="$VENV/bin/python"
+PYTHON_BIN="$(bash "$ROOT/scripts/training-venv.sh")"
 
 # 2. The CLI.
 if [ -n "${MUSICINDEX_BIN:-}" ]; then
     BIN="$MUSICINDEX_BIN"
 else
     BIN="$ROOT/.build/release/musicindex"
-    if [ ! -x "$BIN" ]; then
-        step "building musicindex (swift build -c release --product musicindex)"
-        swift build -c release --product musicindex
-    fi
+    # Always (incremental): a stale binary would test an old front end.
+    step "building musicindex (swift build -c release --product musicindex)"
+    swift build -c release --product musicindex
 fi
 export MUSICINDEX_BIN="$BIN"
 
