@@ -7,7 +7,7 @@ import subprocess
 import numpy as np
 
 LAME_QUALITY = 7            # lame -q: 7 is fast with good enough quality
-BITRATES = (64, 80, 96, 112, 128)   # kbit/s, valid for MPEG-2 layer III at 22.05 kHz
+BITRATES = (80, 96, 112, 128)   # kbit/s, valid for MPEG-2 layer III at 22.05 kHz (64 overshoots on bass)
 
 
 def lame_path():

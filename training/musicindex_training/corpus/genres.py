@@ -146,7 +146,10 @@ def blues(ctx):
         P.bass_line(ctx, bp, bass_style, lo=rng.choice([28, 30, 31, 33]))
         ctx.params["bass"] = bass_style
     # rhythm section
-    rhythm = wchoice(rng, [("piano", 3), ("guitar_shuffle", 3), ("organ", 2), ("guitar_strum", 1), ("guitar_comp", 1)])
+    if drumless:  # a solo/duo: the rhythm part has to carry the time
+        rhythm = wchoice(rng, [("piano", 3), ("guitar_shuffle", 3), ("guitar_strum", 2)])
+    else:
+        rhythm = wchoice(rng, [("piano", 3), ("guitar_shuffle", 3), ("organ", 2), ("guitar_strum", 1), ("guitar_comp", 1)])
     if rhythm == "piano":
         rp = ctx.add_part("piano", "keys", wchoice(rng, [(0, 3), (1, 1), (3, 1), (2, 1)]), volume=vol(rng, 88),
                           pan=pan(rng), timing_ms=h)
