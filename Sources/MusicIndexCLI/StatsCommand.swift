@@ -34,6 +34,7 @@ struct StatsCommand: ParsableCommand {
             print("Failures: \(stats.failures)")
             Self.table("By format", stats.byFormat)
             Self.table("By genre tag", stats.byGenreTag)
+            if let model = stats.model { Self.table("By predicted genre (\(model))", stats.byPredictedGenre) }
             Self.table("Failures by stage", stats.failuresByStage)
             if let scan = stats.lastScan {
                 print("\nLast scan: \(scan.startedAt) (\(scan.status)): \(scan.new) new, \(scan.updated) updated, "

@@ -59,6 +59,13 @@ extension Library {
                     SELECT genre, count(DISTINCT track_id) AS n FROM track_genres
                     GROUP BY genre COLLATE NOCASE ORDER BY n DESC, genre COLLATE NOCASE
                     """),
+                byPredictedGenre: try counts("""
+                    SELECT a.top_label, count(*) AS n FROM tracks t
+                    JOIN analyses a ON a.audio_hash = t.audio_hash
+                    WHERE a.model_id = (SELECT max(id) FROM models)
+                    GROUP BY a.top_label ORDER BY n DESC, a.top_label
+                    """),
+                model: try String.fetchOne(db, sql: "SELECT name || ' ' || version FROM models ORDER BY id DESC LIMIT 1"),
                 failuresByStage: try counts("SELECT stage, count(*) AS n FROM failures GROUP BY stage ORDER BY n DESC, stage"),
                 lastScan: lastScan)
         }

@@ -33,6 +33,9 @@ public struct LibraryStats: Sendable, Codable {
     public var totalBytes: Int64
     public var byFormat: [Count]
     public var byGenreTag: [Count]
+    /// Tracks by the top genre of the most recently added model's analysis, and that model.
+    public var byPredictedGenre: [Count]
+    public var model: String?
     public var failuresByStage: [Count]
     public var lastScan: ScanRecord?
 
