@@ -12,15 +12,15 @@ struct ModelInfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info", abstract: "Print a model file's metadata: labels, architecture, features, training data.")
 
-    @Option(help: ArgumentHelp("Model file. Default: $MUSICINDEX_MODEL.", valueName: "path"))
+    @Option(help: ArgumentHelp("Model file. Default: $MUSICINDEX_MODEL, else the shipped model.", valueName: "path"))
     var model: String?
 
     @Flag(help: "Print as JSON.")
     var json = false
 
     func run() throws {
-        guard let path = model ?? ProcessInfo.processInfo.environment["MUSICINDEX_MODEL"] else {
-            throw CLIError("no model: pass --model PATH or set MUSICINDEX_MODEL")
+        guard let path = DefaultModel.resolve(explicit: model) else {
+            throw CLIError("no model: pass --model PATH or set MUSICINDEX_MODEL (the shipped model was not found beside the executable)")
         }
         let loaded: GenreModel
         do {

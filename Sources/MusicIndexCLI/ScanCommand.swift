@@ -28,9 +28,12 @@ struct ScanCommand: AsyncParsableCommand {
     @Flag(help: "Read tags only; leave audio analysis alone.")
     var tagsOnly = false
 
-    @Option(help: ArgumentHelp("Genre model file (.safetensors). Default: $MUSICINDEX_MODEL; without one, no genre classification.",
+    @Option(help: ArgumentHelp("Genre model file (.safetensors). Default: $MUSICINDEX_MODEL, else the shipped model.",
                                valueName: "path"))
     var model: String?
+
+    @Flag(help: "Skip genre classification (engineered features only).")
+    var noModel = false
 
     @Flag(help: "Analyse whole tracks instead of three windows at 25/50/75 % (slower).")
     var full = false
@@ -47,7 +50,7 @@ struct ScanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let options = ScanOptions(roots: folders, jobs: jobs, includeHidden: includeHidden, tagsOnly: tagsOnly, full: full,
-                                  modelPath: model ?? ProcessInfo.processInfo.environment["MUSICINDEX_MODEL"])
+                                  modelPath: noModel ? nil : DefaultModel.resolve(explicit: model))
         for root in options.roots where !FileManager.default.fileExists(atPath: root) {
             throw CLIError("no such folder: \(root)")
         }
