@@ -18,6 +18,10 @@ release: deps
 demo: release
 	$(BIN) scan examples/music
 	$(BIN) stats
+	@echo; echo "Predicted genre of each clip (shipped model), next to its genre tag:"
+	@find examples/music -type f \( -name '*.mp3' -o -name '*.flac' -o -name '*.ogg' \) | sort | while read -r f; do \
+	  $(BIN) info "$$PWD/$$f" | awk -v f="$$f" '/^genres  / {tag=substr($$0, 18)} /^genres:/ {getline; split($$0, p, " "); pred=p[1] " (" p[2] " %)"} END {printf "  %-70s %-20s tag: %s\n", f, pred, tag}'; \
+	done
 
 # The whole test suite (what CI runs): the Swift tests, then the training side (Python unit
 # tests and a tiny train-export-reproduce run).

@@ -56,6 +56,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Sources/MusicIndex",
+            // The shipped default genre model (make model; training/REPORT.md).
+            resources: [.copy("Resources/musicindex-genres.safetensors")],
             plugins: ["EmbedSchema"]
         ),
         .executableTarget(

@@ -63,6 +63,29 @@ import Testing
         let broken = try CLITests.run(["model", "info", "--model", TestSupport.tagFixtures.appendingPathComponent("text.mp3").path])
         #expect(broken.status == 1)
         #expect(broken.stderr.contains("text.mp3"))
-        #expect(try CLITests.run(["model", "info"]).stderr.contains("no model"))
+        #expect(try CLITests.run(["model", "info", "--model", "/nonexistent.safetensors"]).status == 1)
+    }
+
+    @Test("the shipped default model loads, and a scan of the example music classifies every clip with it")
+    func shippedModel() throws {
+        let info = try CLITests.run(["model", "info", "--json"])
+        #expect(info.status == 0, "\(info.stderr)")
+        let document = try CLITests.json(info.stdout)
+        #expect(document["name"] as? String == "musicindex-genres")
+        #expect((document["labels"] as? [String])?.count == 10)
+        #expect(document["gruHidden"] as? Int == 500)
+
+        let folder = try TestSupport.temporaryFolder()
+        let db = folder + "/library.sqlite"
+        let scan = try CLITests.run(["scan", "--quiet", "--db", db, TestSupport.packageRoot.appendingPathComponent("examples/music").path])
+        #expect(scan.status == 0, "\(scan.stderr)")
+        let library = try Library(path: db)
+        let tracks = try library.allTracks()
+        #expect(tracks.count == 6)
+        for track in tracks {
+            let analysis = try #require(try library.genreAnalysis(audioHash: track.audioHash), "\(track.path)")
+            #expect(analysis.model.name == "musicindex-genres")
+            #expect(analysis.probabilities.count == 10 && analysis.embedding.count == 500)
+        }
     }
 }
