@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+@testable import MusicIndex
+
+@Suite("Query: genre mapping")
+struct QueryGenreMappingTests {
+    let mapping = GenreMapping(labels: GenrePlaylists.defaultLabels)
+
+    @Test("tags as people write them map to the model's labels", arguments: [
+        ("Hip-Hop", ["hiphop"]), ("hip hop", ["hiphop"]), ("HIP_HOP", ["hiphop"]), ("Rap", ["hiphop"]),
+        ("(17)", ["rock"]), ("17", ["rock"]), ("(7)Hip-Hop", ["hiphop"]), ("(32)", ["classical"]),
+        ("Rock; Pop", ["rock", "pop"]), ("Rock/Pop", ["rock", "pop"]), ("  rock  ", ["rock"]),
+        ("Classic Rock", ["rock"]), ("Punk Rock", ["rock"]), ("Pop Rock", ["rock"]), ("Death Metal", ["metal"]),
+        ("Rhythm & Blues", []), ("R&B", []), ("Country Blues", ["blues"]), ("Bossa Nova", ["jazz"]),
+        ("Jazz Fusion", ["jazz"]), ("Rock & Roll", ["rock"]), ("Ska", ["reggae"]), ("Bluegrass", ["country"]),
+        ("Baroque", ["classical"]), ("New Age", []), ("Dance", []), ("", []), ("(999)", []),
+    ])
+    func mapped(tag: String, expected: [String]) {
+        #expect(mapping.labels(forTag: tag) == expected, "\(tag)")
+    }
+
+    @Test("only labels the model has are returned")
+    func otherTaxonomy() {
+        let small = GenreMapping(labels: ["rock", "electronic"])
+        #expect(small.labels(forTag: "Hip-Hop") == [])
+        #expect(small.labels(forTag: "Classic Rock") == ["rock"])
+    }
+}
+
+@Suite("Query: M3U")
+struct QueryM3UTests {
+    @Test("extended M3U: header, EXTINF with whole seconds and Artist - Title, fallbacks")
+    func syntax() {
+        let text = M3UWriter.text([
+            .init(path: "/music/a/01 Song.mp3", duration: 181.6, artist: "Ärtist", title: "Sóng"),
+            .init(path: "/music/b/02 Other.flac", duration: nil, artist: nil, title: nil),
+            .init(path: "/music/c/x.ogg", duration: 3, artist: "A\nB", title: nil),
+        ])
+        #expect(text == """
+            #EXTM3U
+            #EXTINF:182,Ärtist - Sóng
+            /music/a/01 Song.mp3
+            #EXTINF:-1,02 Other
+            /music/b/02 Other.flac
+            #EXTINF:3,A B - x
+            /music/c/x.ogg
+
+            """)
+    }
+
+    @Test("relative paths resolve from the playlist's folder")
+    func relative() {
+        #expect(M3UWriter.relativePath(from: "/music/lists", to: "/music/a/b.mp3") == "../a/b.mp3")
+        #expect(M3UWriter.relativePath(from: "/music", to: "/music/a/b.mp3") == "a/b.mp3")
+        #expect(M3UWriter.relativePath(from: "/x/y/z", to: "/music/a.mp3") == "../../../music/a.mp3")
+        let base = URL(fileURLWithPath: "/music/lists/")
+        #expect(URL(fileURLWithPath: "../a/b.mp3", relativeTo: base).standardizedFileURL.path == "/music/a/b.mp3")
+    }
+}
+
+@Suite("Query: genre playlists")
+struct QueryPlaylistTests {
+    /// The example music scanned with the shipped model (once per test; about a second).
+    static func exampleLibrary() async throws -> (Library, String) {
+        let folder = try TestSupport.temporaryFolder()
+        let library = try Library(path: folder + "/library.sqlite")
+        let model = try #require(DefaultModel.shippedModelPath)
+        let options = ScanOptions(roots: [TestSupport.packageRoot.appendingPathComponent("examples/music").path], jobs: 2, modelPath: model)
+        _ = try await LibraryScanner(library: library, options: options).run()
+        return (library, folder)
+    }
+
+    @Test("playlists by model, tags and both; order, limit, unknown genre; every entry decodes")
+    func playlists() async throws {
+        let (library, folder) = try await Self.exampleLibrary()
+        let playlists = try GenrePlaylists(library: library)
+        #expect(playlists.labels.count == 10 && playlists.unanalysed == 0)
+        let counts = playlists.counts()
+        #expect(counts.map(\.model).reduce(0, +) == 6, "every track has one top genre")
+        #expect(counts.first { $0.label == "rock" }?.tags == 1)
+
+        for label in playlists.labels {
+            let items = try playlists.playlist(label)
+            #expect(items.allSatisfy { GenrePlaylists.topIndex($0.probabilities!) == playlists.labels.firstIndex(of: label) })
+            #expect(items.map(\.score) == items.map(\.score).sorted(by: >), "ordered by probability")
+        }
+        let reggaeByTag = try playlists.playlist("Reggae", source: .tags)
+        #expect(reggaeByTag.map { $0.track.tags.title } == ["Offbeat Sunrise"])
+        let all = try playlists.playlist("rock", source: .both, minProbability: 0)
+        #expect(all.count == 6, "min-prob 0 takes every analysed track")
+        #expect(all.first?.track.tags.genres == ["Rock"], "the tagged track ranks first under both")
+        #expect(try playlists.playlist("rock", source: .both, minProbability: 0, limit: 2).count == 2)
+        let byArtist = try playlists.playlist("rock", minProbability: 0, order: .artist)
+        #expect(byArtist.map { $0.track.tags.artist ?? "" } == byArtist.map { $0.track.tags.artist ?? "" }.sorted { $0.lowercased() < $1.lowercased() })
+        let shuffled = try playlists.playlist("rock", minProbability: 0, order: .random, seed: 7)
+        #expect(shuffled == (try playlists.playlist("rock", minProbability: 0, order: .random, seed: 7)))
+        #expect(throws: MusicIndexError.self) { try playlists.playlist("techno") }
+
+        // A real client opens the playlist: every entry decodes with ffprobe.
+        let path = folder + "/lists/all.m3u8"
+        try M3UWriter.write(all.map(\.m3uEntry), to: path, relative: true)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(lines.count == 6 && lines.allSatisfy { $0.hasPrefix("../") })
+        for line in lines {
+            let resolved = URL(fileURLWithPath: String(line), relativeTo: URL(fileURLWithPath: folder + "/lists/")).standardizedFileURL.path
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: "/usr/bin/ffprobe")
+            probe.arguments = ["-v", "error", "-i", resolved]
+            try probe.run()
+            probe.waitUntilExit()
+            #expect(probe.terminationStatus == 0, "\(resolved)")
+        }
+    }
+
+    @Test("an empty library says so")
+    func empty() throws {
+        let folder = try TestSupport.temporaryFolder()
+        let library = try Library(path: folder + "/empty.sqlite")
+        #expect { try GenrePlaylists(library: library) } throws: { "\($0)".contains("empty") }
+    }
+}
