@@ -119,3 +119,35 @@ struct QueryPlaylistTests {
         #expect { try GenrePlaylists(library: library) } throws: { "\($0)".contains("empty") }
     }
 }
+
+@Suite("Query: seed resolution")
+struct QueryResolverTests {
+    static func track(_ id: Int64, _ artist: String, _ title: String, album: String = "Album") -> Track {
+        Track(id: id, path: "/music/\(id).mp3", size: 1, mtimeNanoseconds: 0, audioHash: "h\(id)", format: "mp3",
+              audio: AudioProperties(), tags: TrackTags(title: title, artist: artist, album: album), scannedAt: "")
+    }
+    let resolver = TrackResolver(tracks: [
+        track(1, "Static Engines", "Redline"), track(2, "Ada Halvorsen", "Morning Light"),
+        track(3, "Björk", "Jóga"), track(4, "The Trio", "Blue"), track(5, "The Trio", "Blue Moon"),
+        track(6, "Other Band", "Blue"),
+    ])
+
+    @Test("paths, ids, artist - title, accents and words")
+    func resolves() throws {
+        #expect(try resolver.resolve("/music/2.mp3").id == 2)
+        #expect(try resolver.resolve("3").id == 3)
+        #expect(try resolver.resolve("static engines - redline").id == 1)
+        #expect(try resolver.resolve("bjork - joga").id == 3)
+        #expect(try resolver.resolve("morning").id == 2)
+        #expect(try resolver.resolve("The Trio - Blue").id == 4, "an exact artist and title beats a partial one")
+    }
+
+    @Test("ambiguous text lists the candidates; nothing found is a clear error")
+    func errors() {
+        #expect { try resolver.resolve("blue") } throws: { error in
+            let text = "\(error)"
+            return text.contains("matches 2 tracks") && text.contains("4:") && text.contains("6:")
+        }
+        #expect { try resolver.resolve("nothing like this") } throws: { "\($0)".contains("no track matches") }
+    }
+}
