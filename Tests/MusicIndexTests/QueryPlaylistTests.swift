@@ -151,3 +151,41 @@ struct QueryResolverTests {
         #expect { try resolver.resolve("nothing like this") } throws: { "\($0)".contains("no track matches") }
     }
 }
+
+@Suite("Query: similar tracks")
+struct QuerySimilarTests {
+    @Test("neighbours by embedding: the seed and its copies never appear; filters and weights apply")
+    func similar() async throws {
+        let (library, _) = try await QueryPlaylistTests.exampleLibrary()
+        let engine = try SimilarTracks(library: library)
+        let tracks = try library.allTracks()
+        let seed = try TrackResolver(tracks: tracks).resolve("Static Engines - Redline")
+        let results = try engine.similar(to: [seed], count: 10)
+        #expect(results.count == 5)
+        #expect(!results.contains { $0.track.id == seed.id })
+        #expect(results.map(\.score) == results.map(\.score).sorted(by: >))
+        #expect(results.allSatisfy { $0.why.count == 1 && $0.why[0].block == "embedding" && abs($0.why[0].part - $0.score) < 1e-4 })
+
+        let sameArtist = try engine.similar(to: [try TrackResolver(tracks: tracks).resolve("Ada Halvorsen - Morning Light")],
+                                            count: 10, filters: { var f = SimilarTracks.Filters(); f.excludeSameArtist = true; return f }())
+        #expect(!sameArtist.contains { $0.track.tags.artist == "Ada Halvorsen" })
+        var slow = SimilarTracks.Filters()
+        slow.bpm = 0...100
+        #expect(try engine.similar(to: [seed], filters: slow).allSatisfy { ($0.tempo ?? 999) <= 100 })
+        var classical = SimilarTracks.Filters()
+        classical.genre = "classical"
+        #expect(try engine.similar(to: [seed], filters: classical).allSatisfy { $0.genre == "classical" })
+        classical.genre = "techno"
+        #expect(throws: MusicIndexError.self) { try engine.similar(to: [seed], filters: classical) }
+
+        // Two seeds: neighbours of the group, neither seed returned.
+        let other = try TrackResolver(tracks: tracks).resolve("Neon Floor")
+        let group = try engine.similar(to: [seed, other], count: 10)
+        #expect(group.count == 4 && !group.contains { $0.track.id == seed.id || $0.track.id == other.id })
+
+        let fused = try SimilarTracks(library: library, weights: try .init(parsing: "embedding=1,features=0.5,genres=0.5"))
+        let fusedResults = try fused.similar(to: [seed])
+        #expect(fusedResults.allSatisfy { Set($0.why.map(\.block)) == ["embedding", "features", "genres"] })
+        #expect(throws: MusicIndexError.self) { try SimilarTracks.Weights(parsing: "tempo=2") }
+    }
+}
