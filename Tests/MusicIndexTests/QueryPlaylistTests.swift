@@ -188,4 +188,18 @@ struct QuerySimilarTests {
         #expect(fusedResults.allSatisfy { Set($0.why.map(\.block)) == ["embedding", "features", "genres"] })
         #expect(throws: MusicIndexError.self) { try SimilarTracks.Weights(parsing: "tempo=2") }
     }
+
+    @Test("radio starts at the seed, never repeats, and spaces artists out while it can")
+    func radio() async throws {
+        let (library, _) = try await QueryPlaylistTests.exampleLibrary()
+        let engine = try SimilarTracks(library: library)
+        let tracks = try library.allTracks()
+        let seed = try TrackResolver(tracks: tracks).resolve("Redline")
+        let playlist = try engine.radio(from: seed, count: 50)
+        #expect(playlist.first?.id == seed.id)
+        #expect(playlist.count == 6, "every track once, then it stops")
+        #expect(Set(playlist.map(\.id)).count == playlist.count)
+        let short = try engine.radio(from: seed, count: 3)
+        #expect(short.count == 3)
+    }
 }

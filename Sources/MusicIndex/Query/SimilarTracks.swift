@@ -155,7 +155,8 @@ public struct SimilarTracks: Sendable {
     }
 
     /// The `count` tracks most like `seeds`, best first.
-    public func similar(to seeds: [Track], count: Int = 20, filters: Filters = Filters()) throws(MusicIndexError) -> [Result] {
+    public func similar(to seeds: [Track], count: Int = 20, filters: Filters = Filters(),
+                        excluding: Set<Int64> = []) throws(MusicIndexError) -> [Result] {
         guard count >= 0 else { throw .invalidArgument("-n must be at least 0") }
         for seed in seeds where blocks[seed.id] == nil {
             throw .invalidArgument("\(seed.path) has no genre-model analysis yet; scan it with a model first")
@@ -164,6 +165,7 @@ public struct SimilarTracks: Sendable {
             throw .invalidArgument("unknown genre \"\(genre)\"; the genres are: \(labels.joined(separator: ", "))")
         }
         let seedIDs = Set(seeds.map(\.id))
+        let excluded = seedIDs.union(excluding)
         let seedNames = Set(seeds.map(Self.identity))
         let seedArtists = Set(seeds.compactMap { $0.tags.artist.map(TrackResolver.fold) })
         let seedAlbums = Set(seeds.compactMap { $0.tags.album.map(TrackResolver.fold) })
@@ -184,7 +186,7 @@ public struct SimilarTracks: Sendable {
         }
         let neighbours: [EmbeddingIndex.Neighbor]
         do {
-            neighbours = try index.search(seeds: Array(seedIDs), k: count, excluding: seedIDs, filter: accept)
+            neighbours = try index.search(seeds: Array(seedIDs), k: count, excluding: excluded, filter: accept)
         } catch {
             throw .invalidArgument("similarity search failed: \(error)")
         }
@@ -224,5 +226,33 @@ public struct SimilarTracks: Sendable {
         var sum: Float = 0
         for i in 0..<min(a.count, b.count) { sum += a[i] * b[i] }
         return sum
+    }
+
+    /// A radio playlist: starts at `seed`, then each next track is the nearest unplayed
+    /// neighbour of the current one (so the list drifts through the library), never
+    /// repeating a track or a copy of one, and keeping the same artist at least
+    /// `artistSpacing` tracks apart when any other candidate exists among the 25 nearest.
+    public func radio(from seed: Track, count: Int = 50, artistSpacing: Int = 3,
+                      filters: Filters = Filters()) throws(MusicIndexError) -> [Track] {
+        guard count >= 1 else { throw .invalidArgument("-n must be at least 1") }
+        var playlist = [seed]
+        var played: Set<Int64> = [seed.id]
+        var names: Set<String> = [Self.identity(seed)]
+        var current = seed
+        while playlist.count < count {
+            let candidates = try similar(to: [current], count: 25, filters: filters, excluding: played)
+                .filter { !names.contains(Self.identity($0.track)) }
+            guard !candidates.isEmpty else { break }
+            let recent = Set(playlist.suffix(artistSpacing).compactMap { $0.tags.artist.map(TrackResolver.fold) })
+            let next = candidates.first { candidate in
+                guard let artist = candidate.track.tags.artist else { return true }
+                return !recent.contains(TrackResolver.fold(artist))
+            } ?? candidates[0]
+            playlist.append(next.track)
+            played.insert(next.track.id)
+            names.insert(Self.identity(next.track))
+            current = next.track
+        }
+        return playlist
     }
 }
