@@ -89,3 +89,28 @@ import Testing
         }
     }
 }
+
+/// `musicindex similar --json` and `radio` as a user runs them.
+@Suite struct QueryCLITests {
+    @Test("similar --json lists results with score, genre and why; radio writes a playlist; a bad seed is a clear error")
+    func similarJSON() throws {
+        let folder = try TestSupport.temporaryFolder()
+        let db = folder + "/library.sqlite"
+        let music = TestSupport.packageRoot.appendingPathComponent("examples/music").path
+        #expect(try CLITests.run(["scan", "--quiet", "--db", db, music]).status == 0)
+        let run = try CLITests.run(["similar", "--json", "--db", db, "-n", "3", "Static Engines - Redline"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
+        #expect(items.count == 3)
+        for item in items {
+            #expect(item["path"] is String && item["score"] is Double && item["genre"] is String)
+            #expect((item["why"] as? [String: Double])?.keys.sorted() == ["embedding"])
+        }
+        let radio = try CLITests.run(["radio", "--db", db, "-n", "4", "-o", folder + "/radio.m3u8", "Redline"])
+        #expect(radio.status == 0, "\(radio.stderr)")
+        let playlist = try String(contentsOfFile: folder + "/radio.m3u8", encoding: .utf8)
+        #expect(playlist.hasPrefix("#EXTM3U\n") && playlist.components(separatedBy: "#EXTINF:").count == 5)
+        let missing = try CLITests.run(["similar", "--db", db, "no such song anywhere"])
+        #expect(missing.status == 1 && missing.stderr.contains("no track matches"))
+    }
+}
