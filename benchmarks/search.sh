@@ -44,6 +44,7 @@ swift_run() {
 field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"; }
 
 echo "load average before timing: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; $queries queries, k = $k, dimension $dim"
+"$python" -c 'import faiss, numpy; print(f"faiss-cpu {faiss.__version__}, numpy {numpy.__version__}, OpenBLAS for the engine")'
 for threads in 1 2; do
   swift_out="$(swift_run "$threads")"
   for rows in "${sizes[@]}"; do
