@@ -306,3 +306,81 @@ struct QuerySearchTests {
         }
     }
 }
+
+/// The Swift side of benchmarks/search.sh, run only when `MUSICINDEX_BENCH_SEARCH` names a
+/// folder written by `benchmarks/search_faiss.py make` (the package has no benchmark
+/// executable, and the CLI gets no hidden command).
+///
+/// Folder: base.f32 (raw float32 LE [rows, dimension]), queries.f32 ([queries, dimension]),
+/// the dimension is MUSICINDEX_BENCH_SEARCH_DIM (default 500).
+/// Environment: MUSICINDEX_BENCH_SEARCH_SIZES (comma-separated row counts, each a prefix of
+/// base.f32; default 100000), MUSICINDEX_BENCH_SEARCH_THREADS (OpenBLAS threads, default 1),
+/// MUSICINDEX_BENCH_SEARCH_K (default 20). For each size, after 5 warm-up queries, times
+/// every query alone and prints `rows=N p50_ms= p99_ms= batch_ms=` (batch: all queries in one
+/// `search(batch:)` call), and writes the result ids as int64 [queries, k] to
+/// swift_ids_N_threadsT.i64 for the agreement check against faiss.
+@Suite("Query: search benchmark")
+struct QuerySearchBenchmarkTests {
+    static let environment = ProcessInfo.processInfo.environment
+
+    @Test("exact search latency (MUSICINDEX_BENCH_SEARCH)", .enabled(if: environment["MUSICINDEX_BENCH_SEARCH"] != nil))
+    func latency() throws {
+        let folder = Self.environment["MUSICINDEX_BENCH_SEARCH"]!
+        let dimension = Int(Self.environment["MUSICINDEX_BENCH_SEARCH_DIM"] ?? "500") ?? 500
+        let sizes = (Self.environment["MUSICINDEX_BENCH_SEARCH_SIZES"] ?? "100000").split(separator: ",").compactMap { Int($0) }
+        let threads = Int(Self.environment["MUSICINDEX_BENCH_SEARCH_THREADS"] ?? "1") ?? 1
+        let k = Int(Self.environment["MUSICINDEX_BENCH_SEARCH_K"] ?? "20") ?? 20
+        BLAS.setThreads(threads)
+        let flatQueries = try Self.floats(folder + "/queries.f32", count: nil)
+        let queries = stride(from: 0, to: flatQueries.count, by: dimension).map { Array(flatQueries[$0..<($0 + dimension)]) }
+        for rows in sizes {
+            let index = try EmbeddingIndex(ids: (0..<Int64(rows)).map { $0 },
+                                           rowMajor: Self.floats(folder + "/base.f32", count: rows * dimension),
+                                           dimension: dimension)
+            for query in queries.prefix(5) { _ = try index.search(query, k: k) }
+            var milliseconds: [Double] = []
+            var ids: [Int64] = []
+            for query in queries {
+                let start = ContinuousClock.now
+                let result = try index.search(query, k: k)
+                milliseconds.append(Self.milliseconds(start.duration(to: .now)))
+                ids += result.map(\.id)
+            }
+            let start = ContinuousClock.now
+            _ = try index.search(batch: queries, k: k)
+            let batch = Self.milliseconds(start.duration(to: .now))
+            try ids.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: folder + "/swift_ids_\(rows)_threads\(threads).i64")) }
+            print(String(format: "rows=%d p50_ms=%.3f p99_ms=%.3f batch_ms=%.1f", rows,
+                         Self.percentile(milliseconds, 50), Self.percentile(milliseconds, 99), batch))
+        }
+    }
+
+    /// The nearest-rank percentile (as benchmarks/search_faiss.py computes it).
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        let sorted = values.sorted()
+        return sorted[max(0, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1)]
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) * 1e-15
+    }
+
+    /// The first `count` floats of a raw little-endian float32 file (all when nil), read
+    /// straight into the array (the 1,000,000-row file is 2 GB).
+    static func floats(_ path: String, count: Int?) throws -> [Float] {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        let total = try count ?? Int(handle.seekToEnd()) / 4
+        try handle.seek(toOffset: 0)
+        return try [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            var filled = 0
+            while filled < raw.count {
+                let got = read(handle.fileDescriptor, raw.baseAddress! + filled, min(raw.count - filled, 1 << 26))
+                guard got > 0 else { throw MusicIndexError.invalidArgument("\(path): short read at byte \(filled)") }
+                filled += got
+            }
+            initialized = total
+        }
+    }
+}
