@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages musicindex needs to build, test and run its demo.
+# Installs the Debian packages musicindex needs to build, test and run its demo, plus any
+# package names given as arguments (scripts/install-training-deps.sh passes its own).
 # Idempotent: installs only what is missing; uses sudo only when not root.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswresample-dev
   mpg123 flac sox lame vorbis-tools opus-tools ffmpeg
   util-linux bc
+  "$@"
 )
 
 missing=()

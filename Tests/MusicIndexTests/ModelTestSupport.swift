@@ -1,20 +1,8 @@
 import Foundation
 @testable import MusicIndex
 
-/// A deterministic generator (SplitMix64) for random weights and inputs.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Uniform floats from the library's deterministic generator (SplitMix64).
+extension SeededGenerator {
     mutating func uniform(_ range: ClosedRange<Float>) -> Float { Float.random(in: range, using: &self) }
 }
 
