@@ -171,42 +171,28 @@ final class MPG123Decoder: AudioDecoder {
 
 /// A file read through a 64 KiB buffer, for libmpg123's reader callbacks. Opened read-only.
 private final class BufferedSource {
-    private let descriptor: Int32
+    private let file: ReadOnlyFile
     private let size: Int
-    private var buffer: [UInt8]
+    private var buffer: [UInt8] = []
     private var bufferStart = 0
-    private var bufferCount = 0
     private var position = 0
 
     init(path: String) throws(FileOpenError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileOpenError(path: path, code: errno) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            let code = errno
-            close(fd)
-            throw FileOpenError(path: path, code: code)
-        }
-        descriptor = fd
-        size = Int(info.st_size)
-        buffer = [UInt8](repeating: 0, count: 65536)
-        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        file = try ReadOnlyFile(path: path, access: .sequential)
+        size = Int(file.size)
     }
-
-    deinit { close(descriptor) }
 
     func read(into destination: UnsafeMutableRawPointer, count: Int) -> Int {
         var copied = 0
         while copied < count && position < size {
-            if position < bufferStart || position >= bufferStart + bufferCount {
-                let got = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(position)) }
-                if got < 0 { return copied > 0 ? copied : -1 }
-                if got == 0 { break }
+            if position < bufferStart || position >= bufferStart + buffer.count {
+                guard let bytes = try? file.read(at: Int64(position), count: 65536) else { return copied > 0 ? copied : -1 }
+                if bytes.isEmpty { break }
+                buffer = bytes
                 bufferStart = position
-                bufferCount = got
             }
             let offset = position - bufferStart
-            let take = min(count - copied, bufferCount - offset)
+            let take = min(count - copied, buffer.count - offset)
             buffer.withUnsafeBytes { (destination + copied).copyMemory(from: $0.baseAddress! + offset, byteCount: take) }
             copied += take
             position += take

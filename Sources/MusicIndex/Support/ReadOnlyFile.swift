@@ -12,8 +12,16 @@ final class ReadOnlyFile {
     let size: Int64
     private let descriptor: Int32
 
+    /// How the file will be read, passed to the kernel as read-ahead advice.
+    enum Access {
+        /// A few scattered blocks (the probe and the hasher): no read-ahead.
+        case random
+        /// Front to back (decoding): aggressive read-ahead.
+        case sequential
+    }
+
     /// Opens `path` read-only; throws `FileOpenError` carrying errno.
-    init(path: String) throws(FileOpenError) {
+    init(path: String, access: Access = .random) throws(FileOpenError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileOpenError(path: path, code: errno) }
         var info = stat()
@@ -27,7 +35,7 @@ final class ReadOnlyFile {
         self.size = Int64(info.st_size)
         #if os(Linux)
         // The probe reads a few scattered blocks; read-ahead would pull in most of the file.
-        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_RANDOM))
+        _ = posix_fadvise(fd, 0, 0, Int32(access == .random ? POSIX_FADV_RANDOM : POSIX_FADV_SEQUENTIAL))
         #endif
     }
 
