@@ -36,8 +36,8 @@ let package = Package(
                        providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "SoxrSystem", path: "Sources/SoxrSystem", pkgConfig: "soxr",
                        providers: [.apt(["libsoxr-dev"])]),
-        .systemLibrary(name: "FFmpegSystem", path: "Sources/FFmpegSystem", pkgConfig: "libavformat",
-                       providers: [.apt(["libavformat-dev", "libavcodec-dev"])]),
+        // FFmpeg is loaded with dlopen on first use, not linked (see its header for why).
+        .target(name: "CFFmpeg", path: "Sources/CFFmpeg", linkerSettings: [.linkedLibrary("dl")]),
         .systemLibrary(name: "OpenBLASSystem", path: "Sources/OpenBLASSystem", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         // Turns the SQL migrations in schema/ into Swift source at build time, so that the
@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "MusicIndex",
             dependencies: [
-                "CTagLib", "FFTWSystem", "MPG123System", "SndFileSystem", "SoxrSystem", "FFmpegSystem", "OpenBLASSystem",
+                "CTagLib", "FFTWSystem", "MPG123System", "SndFileSystem", "SoxrSystem", "CFFmpeg", "OpenBLASSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Sources/MusicIndex",

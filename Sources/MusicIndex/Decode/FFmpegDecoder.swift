@@ -1,4 +1,7 @@
-internal import FFmpegSystem
+internal import CFFmpeg
+
+/// FFmpeg's entry points, loaded on first use; nil when FFmpeg cannot be loaded.
+private let loadedFFmpeg: musicindex_ffmpeg_api? = musicindex_ffmpeg()?.pointee
 
 /// Everything else a collection holds (MP4 with AAC or ALAC, WMA, WavPack, APE, Musepack,
 /// TTA, Speex, and WAV/AIFF codecs libsndfile lacks) through FFmpeg's libavformat and
@@ -15,6 +18,7 @@ final class FFmpegDecoder: AudioDecoder {
     let frameCount: Int?
     private(set) var skippedFrames = 0
 
+    private let av: musicindex_ffmpeg_api
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var codec: UnsafeMutablePointer<AVCodecContext>?
     private let packet: UnsafeMutablePointer<AVPacket>
@@ -33,11 +37,26 @@ final class FFmpegDecoder: AudioDecoder {
     private var finished = false
 
     init(path: String) throws(DecodeError) {
-        let opened = try Self.open(path: path)
+        guard let av = loadedFFmpeg else {
+            throw DecodeError(.unsupported, "FFmpeg is not available: \(String(cString: musicindex_ffmpeg_error()))")
+        }
+        self.av = av
+        let opened = try Self.open(path: path, av: av)
+        var packet = av.av_packet_alloc()
+        var frame = av.av_frame_alloc()
+        guard let packet, let frame else {
+            av.av_packet_free(&packet)
+            av.av_frame_free(&frame)
+            var codec: UnsafeMutablePointer<AVCodecContext>? = opened.codec
+            av.avcodec_free_context(&codec)
+            var format: UnsafeMutablePointer<AVFormatContext>? = opened.format
+            av.avformat_close_input(&format)
+            throw DecodeError(.io, "FFmpeg could not allocate its packet and frame buffers")
+        }
         format = opened.format
         codec = opened.codec
-        packet = av_packet_alloc()
-        frame = av_frame_alloc()
+        self.packet = packet
+        self.frame = frame
         streamIndex = opened.streamIndex
         let stream = opened.format.pointee.streams[Int(opened.streamIndex)]!
         timeBase = stream.pointee.time_base
@@ -55,13 +74,12 @@ final class FFmpegDecoder: AudioDecoder {
 
     /// Opens the container and the decoder of its best audio stream, releasing everything
     /// already allocated when a step fails.
-    private static func open(path: String) throws(DecodeError)
+    private static func open(path: String, av: musicindex_ffmpeg_api) throws(DecodeError)
         -> (format: UnsafeMutablePointer<AVFormatContext>, codec: UnsafeMutablePointer<AVCodecContext>, streamIndex: Int32)
     {
-        av_log_set_level(AV_LOG_QUIET)
         var format: UnsafeMutablePointer<AVFormatContext>?
         // avformat_open_input opens the file through the "file" protocol, read-only.
-        var result = avformat_open_input(&format, path, nil, nil)
+        var result = av.avformat_open_input(&format, path, nil, nil)
         guard result >= 0, format != nil else {
             throw DecodeError(.unsupported, "FFmpeg cannot open it: \(message(result))")
         }
@@ -69,24 +87,24 @@ final class FFmpegDecoder: AudioDecoder {
         var success = false
         defer {
             if !success {
-                if codec != nil { avcodec_free_context(&codec) }
-                avformat_close_input(&format)
+                if codec != nil { av.avcodec_free_context(&codec) }
+                av.avformat_close_input(&format)
             }
         }
-        result = avformat_find_stream_info(format, nil)
+        result = av.avformat_find_stream_info(format, nil)
         guard result >= 0 else {
             throw DecodeError(.corrupt, "FFmpeg cannot read the stream layout: \(message(result))")
         }
         var decoderInfo: UnsafePointer<AVCodec>?
-        let index = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, &decoderInfo, 0)
+        let index = av.av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, &decoderInfo, 0)
         guard index >= 0, let decoderInfo else {
             throw DecodeError(.unsupported, index == musicindex_averror_decoder_not_found()
                 ? "FFmpeg has no decoder for its audio codec" : "no audio stream in the file")
         }
-        codec = avcodec_alloc_context3(decoderInfo)
+        codec = av.avcodec_alloc_context3(decoderInfo)
         guard let context = codec else { throw DecodeError(.io, "FFmpeg could not allocate a decoder") }
-        avcodec_parameters_to_context(context, format!.pointee.streams[Int(index)]!.pointee.codecpar)
-        result = avcodec_open2(context, decoderInfo, nil)
+        _ = av.avcodec_parameters_to_context(context, format!.pointee.streams[Int(index)]!.pointee.codecpar)
+        result = av.avcodec_open2(context, decoderInfo, nil)
         guard result >= 0 else {
             throw DecodeError(.unsupported, "FFmpeg cannot decode \(String(cString: decoderInfo.pointee.name)): \(message(result))")
         }
@@ -99,11 +117,11 @@ final class FFmpegDecoder: AudioDecoder {
 
     deinit {
         var packet: UnsafeMutablePointer<AVPacket>? = packet
-        av_packet_free(&packet)
+        av.av_packet_free(&packet)
         var frame: UnsafeMutablePointer<AVFrame>? = frame
-        av_frame_free(&frame)
-        if codec != nil { avcodec_free_context(&codec) }
-        if format != nil { avformat_close_input(&format) }
+        av.av_frame_free(&frame)
+        if codec != nil { av.avcodec_free_context(&codec) }
+        if format != nil { av.avformat_close_input(&format) }
     }
 
     func seek(toFrame target: Int) throws(DecodeError) {
@@ -118,11 +136,11 @@ final class FFmpegDecoder: AudioDecoder {
         let preroll = 0.2
         let seconds = max(0, Double(target) / Double(sampleRate) - preroll)
         let timestamp = startTime + Int64(seconds * Double(timeBase.den) / Double(timeBase.num))
-        let result = av_seek_frame(format, streamIndex, timestamp, AVSEEK_FLAG_BACKWARD)
+        let result = av.av_seek_frame(format, streamIndex, timestamp, AVSEEK_FLAG_BACKWARD)
         guard result >= 0 else {
             throw DecodeError(.corrupt, "FFmpeg cannot seek to \(Double(target) / Double(sampleRate)) s: \(Self.message(result))")
         }
-        avcodec_flush_buffers(codec)
+        av.avcodec_flush_buffers(codec)
         position = -1 // unknown until the first decoded frame's timestamp
         seekTarget = target
     }
@@ -150,9 +168,9 @@ final class FFmpegDecoder: AudioDecoder {
         pending.removeAll(keepingCapacity: true)
         pendingOffset = 0
         while true {
-            let received = avcodec_receive_frame(codec, frame)
+            let received = av.avcodec_receive_frame(codec, frame)
             if received >= 0 {
-                defer { av_frame_unref(frame) }
+                defer { av.av_frame_unref(frame) }
                 let frameStart = frameStartIndex()
                 appendSamples()
                 if let target = seekTarget {
@@ -186,19 +204,19 @@ final class FFmpegDecoder: AudioDecoder {
                 finished = true
                 return
             }
-            let read = av_read_frame(format, packet)
+            let read = av.av_read_frame(format, packet)
             if read < 0 {
                 if read != musicindex_averror_eof() && skippedFrames == 0 && position == 0 && seekTarget == nil && pending.isEmpty {
                     // Not even the first packet is readable.
                     throw DecodeError(.corrupt, "FFmpeg cannot read the stream: \(Self.message(read))")
                 }
-                avcodec_send_packet(codec, nil)
+                _ = av.avcodec_send_packet(codec, nil)
                 flushed = true
                 continue
             }
-            defer { av_packet_unref(packet) }
+            defer { av.av_packet_unref(packet) }
             if packet.pointee.stream_index != streamIndex { continue }
-            let sent = avcodec_send_packet(codec, packet)
+            let sent = av.avcodec_send_packet(codec, packet)
             if sent < 0 && sent != musicindex_averror_again() {
                 skippedFrames += 1
             }
@@ -220,7 +238,7 @@ final class FFmpegDecoder: AudioDecoder {
         let frameChannels = Int(frame.pointee.ch_layout.nb_channels)
         guard count > 0, frameChannels == channels else { return }
         let sampleFormat = AVSampleFormat(rawValue: frame.pointee.format)
-        let planar = av_sample_fmt_is_planar(sampleFormat) != 0
+        let planar = av.av_sample_fmt_is_planar(sampleFormat) != 0
         let base = pending.count
         pending.append(contentsOf: repeatElement(0, count: count * channels))
         pending.withUnsafeMutableBufferPointer { out in
@@ -255,8 +273,9 @@ final class FFmpegDecoder: AudioDecoder {
     }
 
     private static func message(_ code: Int32) -> String {
+        guard let av = loadedFFmpeg else { return "error \(code)" }
         var text = [CChar](repeating: 0, count: 256)
-        av_strerror(code, &text, text.count)
+        _ = av.av_strerror(code, &text, text.count)
         let bytes = text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
         return String(decoding: bytes, as: UTF8.self)
     }
