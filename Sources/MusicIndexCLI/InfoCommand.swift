@@ -115,7 +115,7 @@ struct InfoCommand: ParsableCommand {
         line("mb track", t.musicBrainzTrackID)
         line("mb release", t.musicBrainzReleaseID)
         line("cover art", t.hasCover ? "embedded" : "none")
-        line("audio hash", track.audioHash)
+        line("audio hash", track.audioHash.isEmpty ? "not computed yet (read by a tags-only scan; the next analysis scan adds it)" : track.audioHash)
         line("scanned at", track.scannedAt)
         if !t.properties.isEmpty {
             print("properties:")

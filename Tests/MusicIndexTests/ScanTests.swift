@@ -92,6 +92,48 @@ import Testing
         #expect(after.audioHash == before.audioHash)
     }
 
+    /// A tags-only scan does not hash new files; it re-hashes a file that had a key, so a
+    /// re-tagged file stays linked to its analysis; it deletes no analysis, so a file moved
+    /// meanwhile finds its analysis again at the next analysis scan, without a new decode.
+    @Test func tagsOnlyScanKeysOnlyWhatWasKeyedAndKeepsAnalyses() async throws {
+        let folder = try TestSupport.copyOfTagFixtures()
+        let db = folder + ".sqlite"
+        let library = try Library(path: db)
+        let tagsOnly = ScanOptions(roots: [folder], jobs: 2, tagsOnly: true)
+        _ = try await LibraryScanner(library: library, options: tagsOnly).run()
+        #expect(try library.track(path: folder + "/vorbis.flac")?.audioHash == "")
+
+        _ = try await TestSupport.scan([folder], db: db)
+        let flac = try #require(try library.track(path: folder + "/vorbis.flac"))
+        let mp3 = try #require(try library.track(path: folder + "/id3v23.mp3"))
+        #expect(flac.audioHash.hasPrefix("v1:") && mp3.audioHash.hasPrefix("v1:"))
+        let flacFeatures = try #require(try library.features(audioHash: flac.audioHash))
+        let mp3Features = try #require(try library.features(audioHash: mp3.audioHash))
+
+        // Re-tag the FLAC in place (same length) and move the MP3, then a tags-only scan.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/vorbis.flac")))
+        let needle = Array("Windowlicker".utf8)
+        let position = try #require((0...(bytes.count - needle.count)).first { bytes[$0..<($0 + needle.count)].elementsEqual(needle) })
+        bytes.replaceSubrange(position..<(position + needle.count), with: Array("Doorlicker!!".utf8))
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/vorbis.flac"))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_600_000_000)],
+                                              ofItemAtPath: folder + "/vorbis.flac")
+        try FileManager.default.createDirectory(atPath: folder + "/moved", withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: folder + "/id3v23.mp3", toPath: folder + "/moved/renamed.mp3")
+        let retagged = try await LibraryScanner(library: library, options: tagsOnly).run()
+        #expect(retagged.updated == 1 && retagged.new == 1 && retagged.removed == 1)
+        let edited = try #require(try library.track(path: folder + "/vorbis.flac"))
+        #expect(edited.tags.title == "Doorlicker!! Fixture" && edited.audioHash == flac.audioHash)
+        #expect(try library.features(audioHash: flac.audioHash) == flacFeatures)
+        #expect(try library.track(path: folder + "/moved/renamed.mp3")?.audioHash == "")
+        #expect(try library.features(audioHash: mp3.audioHash) == mp3Features)
+
+        // The analysis scan keys the moved file and finds its stored analysis.
+        _ = try await TestSupport.scan([folder], db: db)
+        #expect(try library.track(path: folder + "/moved/renamed.mp3")?.audioHash == mp3.audioHash)
+        #expect(try library.features(audioHash: mp3.audioHash) == mp3Features)
+    }
+
     @Test func scanningASubfolderLeavesTheRestAlone() async throws {
         let folder = try TestSupport.temporaryFolder()
         for sub in ["a", "ab"] {

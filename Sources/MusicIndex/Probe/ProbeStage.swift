@@ -1,4 +1,4 @@
-/// Decides what a file is by content and fingerprints its audio payload.
+/// Decides what a file is by content and where its audio payload lies (see `AudioPayload`).
 struct ProbeStage: ScanStage {
     /// Extensions that claim a file is audio: such a file that is not gets a stored failure;
     /// a non-audio file with another name is simply not part of the library.
@@ -30,7 +30,7 @@ struct ProbeStage: ScanStage {
                 guard payload.length > 0 else {
                     throw StageFailure(.probe, "corrupt \(format.displayName) file: no audio data after the tags")
                 }
-                draft.audioHash = try AudioHasher.hash(of: file, format: format, payload: payload)
+                draft.payload = payload
             } catch let error as FileOpenError {
                 throw StageFailure(.open, "read error: \(error.message)")
             } catch let failure as StageFailure {

@@ -53,8 +53,8 @@ public struct LibraryScanner: Sendable {
     /// The per-file stages, in order.
     func stages(analyzer: TrackAnalyzer, analysedFeatures: Set<String>, classifier: GenreClassifier?,
                 analysedByModel: Set<String>) -> [any ScanStage] {
-        if options.tagsOnly { return [ProbeStage(), TagStage()] }
-        return [ProbeStage(), TagStage(),
+        if options.tagsOnly { return [ProbeStage(), TagStage(), HashStage(policy: .whereKnown)] }
+        return [ProbeStage(), TagStage(), HashStage(policy: .always),
                 AnalysisStage(analyzer: analyzer, analysedFeatures: analysedFeatures, classifier: classifier,
                               model: classifier.map { ModelIdentity($0.model) }, analysedByModel: analysedByModel)]
     }
@@ -94,7 +94,7 @@ public struct LibraryScanner: Sendable {
         let scanID = try library.beginScan(roots: options.roots, at: Timestamp.now())
 
         // Decide what to read: new or changed files only.
-        var pending: [WalkedFile] = []
+        var pending: [(file: WalkedFile, previousAudioHash: String?)] = []
         var seen = Set<String>()
         seen.reserveCapacity(walk.files.count)
         for file in walk.files {
@@ -106,7 +106,7 @@ public struct LibraryScanner: Sendable {
                 // Unchanged, and analysed already (or analysis is not wanted).
                 if entry.isFailure { summary.stillFailing += 1 } else { summary.unchanged += 1 }
             } else {
-                pending.append(file)
+                pending.append((file, known[file.path]?.audioHash))
             }
         }
 
@@ -119,8 +119,8 @@ public struct LibraryScanner: Sendable {
 
         let stages = self.stages(analyzer: analyzer, analysedFeatures: analysed, classifier: classifier,
                                  analysedByModel: analysedByModel)
-        let outcomes = runConcurrently(pending, jobs: options.jobs, isCancelled: isCancelled) { file in
-            Self.process(file, stages: stages)
+        let outcomes = runConcurrently(pending, jobs: options.jobs, isCancelled: isCancelled) { item in
+            Self.process(item.file, previousAudioHash: item.previousAudioHash, stages: stages)
         }
         var batch: [FileOutcome] = []
         var lastFlush = ContinuousClock.now
@@ -141,7 +141,9 @@ public struct LibraryScanner: Sendable {
         try library.record(batch, known: known, scannedAt: Timestamp.now())
 
         summary.interrupted = done < pending.count
-        if !summary.interrupted {
+        // A tags-only scan leaves analysis alone: files it read without hashing (new or moved
+        // ones) may still own stored analyses, which the next analysis scan links again.
+        if !summary.interrupted && !options.tagsOnly {
             try library.removeOrphanedFeatures()
             try library.removeOrphanedAnalyses()
         }
@@ -167,7 +169,7 @@ public struct LibraryScanner: Sendable {
     }
 
     /// Runs the stages on one file. Never throws: every problem becomes an outcome.
-    static func process(_ file: WalkedFile, stages: [any ScanStage]) -> FileOutcome {
+    static func process(_ file: WalkedFile, previousAudioHash: String? = nil, stages: [any ScanStage]) -> FileOutcome {
         let handle: ReadOnlyFile
         do {
             handle = try ReadOnlyFile(path: file.path)
@@ -175,7 +177,7 @@ public struct LibraryScanner: Sendable {
             if error.vanished { return .vanished(file) }
             return .failed(file, StageFailure(.open, "cannot open: \(error.message)"))
         }
-        var draft = TrackDraft(file: file)
+        var draft = TrackDraft(file: file, previousAudioHash: previousAudioHash)
         for stage in stages {
             do {
                 try stage.run(&draft, file: handle)

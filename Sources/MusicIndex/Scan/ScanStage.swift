@@ -28,7 +28,11 @@ public struct StageFailure: Error, Sendable, Equatable {
 /// What the stages build up for one file.
 struct TrackDraft: Sendable {
     let file: WalkedFile
+    /// The audio key the library held for this path before the scan, if any.
+    let previousAudioHash: String?
     var format: AudioFormat?
+    /// Where the audio lies in the file, once probed.
+    var payload: AudioPayload?
     var audioHash: String?
     var audio = AudioProperties()
     var tags = TrackTags()
@@ -39,7 +43,10 @@ struct TrackDraft: Sendable {
     /// Something the user should know about an indexed file (damaged frames skipped).
     var warning: String?
 
-    init(file: WalkedFile) { self.file = file }
+    init(file: WalkedFile, previousAudioHash: String? = nil) {
+        self.file = file
+        self.previousAudioHash = previousAudioHash
+    }
 }
 
 /// Stream properties of a track as its container declares them.

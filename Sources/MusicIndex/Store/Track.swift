@@ -6,7 +6,8 @@ public struct Track: Sendable, Equatable, Codable {
     public var path: String
     public var size: Int64
     public var mtimeNanoseconds: Int64
-    /// Fingerprint of the audio payload with tags excluded (see `AudioHasher`).
+    /// Fingerprint of the audio payload with tags excluded (see `AudioHasher`); empty for a
+    /// file that only tags-only scans have read so far (see `HashStage`).
     public var audioHash: String
     public var format: String
     public var audio: AudioProperties
