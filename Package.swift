@@ -38,8 +38,8 @@ let package = Package(
                        providers: [.apt(["libsoxr-dev"])]),
         // FFmpeg is loaded with dlopen on first use, not linked (see its header for why).
         .target(name: "CFFmpeg", path: "Sources/CFFmpeg", linkerSettings: [.linkedLibrary("dl")]),
-        .systemLibrary(name: "OpenBLASSystem", path: "Sources/OpenBLASSystem", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
+        // OpenBLAS is loaded with dlopen on first use, not linked (see its header for why).
+        .target(name: "COpenBLAS", path: "Sources/COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
         // Turns the SQL migrations in schema/ into Swift source at build time, so that the
         // program applies exactly the files in schema/ and nothing else.
         .executableTarget(name: "SchemaEmbedder", path: "Sources/SchemaEmbedder"),
@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "MusicIndex",
             dependencies: [
-                "CTagLib", "FFTWSystem", "MPG123System", "SndFileSystem", "SoxrSystem", "CFFmpeg", "OpenBLASSystem",
+                "CTagLib", "FFTWSystem", "MPG123System", "SndFileSystem", "SoxrSystem", "CFFmpeg", "COpenBLAS",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Sources/MusicIndex",

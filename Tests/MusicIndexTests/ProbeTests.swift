@@ -109,3 +109,26 @@ import Testing
         #expect(XXH64.hash(Array(data.prefix(37)), seed: 1) == 0x31FE_76EB_4FF1_CF74)
     }
 }
+
+@Suite struct ReadOnlyFileTests {
+    /// Reads served from the cached head and tail, and direct ones, return the file's bytes,
+    /// for files shorter and longer than the cached spans.
+    @Test(arguments: [0, 1, 100, 4096, 5000, 16 * 1024, 40_000])
+    func readsReturnTheFileBytes(size: Int) throws {
+        let folder = try TestSupport.temporaryFolder()
+        var generator = SeededGenerator(seed: UInt64(size) + 1)
+        let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let path = folder + "/data.bin"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        for access in [ReadOnlyFile.Access.random, .sequential] {
+            let file = try ReadOnlyFile(path: path, access: access)
+            #expect(file.size == Int64(size))
+            for _ in 0..<300 {
+                let offset = Int.random(in: -2...(size + 2), using: &generator)
+                let count = [1, 3, 15, 32, 128, 4096, 5000, 70_000][Int.random(in: 0..<8, using: &generator)]
+                let expected = offset < 0 || offset >= size ? [] : Array(bytes[offset..<min(size, offset + count)])
+                #expect(try file.read(at: Int64(offset), count: count) == expected, "offset \(offset) count \(count)")
+            }
+        }
+    }
+}

@@ -82,6 +82,7 @@ public struct SimilarTracks: Sendable {
 
     /// Loads the library's analysed tracks (newest model) and builds the fused index.
     public init(library: Library, weights: Weights = Weights()) throws(MusicIndexError) {
+        if let reason = BLAS.unavailableReason { throw .missingLibrary(reason) }
         let loaded = try library.read { db -> ([Track], [String], [String: (probabilities: [Float], embedding: [Float])], [String: [Double?]]) in
             let tracks = try Library.fetchTracks(db, where: "1", arguments: [])
             var labels: [String] = []

@@ -64,6 +64,7 @@ public struct LibraryScanner: Sendable {
         guard !options.tagsOnly, let path = options.modelPath else {
             return (try TrackAnalyzer(windows: AnalysisWindows(full: options.full)), nil)
         }
+        if let reason = BLAS.unavailableReason { throw .missingLibrary(reason) }
         do {
             let model = try GenreModel(path: path)
             let analyzer = try TrackAnalyzer(parameters: model.features,

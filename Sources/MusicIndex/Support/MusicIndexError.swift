@@ -15,6 +15,8 @@ public enum MusicIndexError: Error, CustomStringConvertible, Equatable {
     case trackNotFound(String)
     /// A parameter is out of its valid range.
     case invalidArgument(String)
+    /// A system library the operation needs cannot be loaded.
+    case missingLibrary(String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum MusicIndexError: Error, CustomStringConvertible, Equatable {
             "no track matches \(what)"
         case .invalidArgument(let detail):
             detail
+        case .missingLibrary(let detail):
+            "\(detail); install it (scripts/install-deps.sh) and try again"
         }
     }
 }

@@ -11,6 +11,15 @@ final class ReadOnlyFile {
     let path: String
     let size: Int64
     private let descriptor: Int32
+    private let access: Access
+    /// The first and last bytes of a `.random` file, read once on first use: the probe's
+    /// many small reads of headers and trailing tags are served from them.
+    private var head: [UInt8]?
+    private var tail: [UInt8]?
+    static let headLength = 16 * 1024
+    static let tailLength = 4 * 1024
+    /// Reads up to this long may be served from `head` and `tail`.
+    static let smallRead = 4 * 1024
 
     /// How the file will be read, passed to the kernel as read-ahead advice.
     enum Access {
@@ -33,6 +42,7 @@ final class ReadOnlyFile {
         self.path = path
         self.descriptor = fd
         self.size = Int64(info.st_size)
+        self.access = access
         #if os(Linux)
         // The probe reads a few scattered blocks; read-ahead would pull in most of the file.
         _ = posix_fadvise(fd, 0, 0, Int32(access == .random ? POSIX_FADV_RANDOM : POSIX_FADV_SEQUENTIAL))
@@ -43,6 +53,26 @@ final class ReadOnlyFile {
 
     /// Reads up to `count` bytes at `offset`; fewer at the end of the file, none past it.
     func read(at offset: Int64, count: Int) throws(FileOpenError) -> [UInt8] {
+        guard count > 0, offset >= 0, offset < size else { return [] }
+        let wanted = Int(min(Int64(count), size - offset))
+        if access == .random && wanted <= Self.smallRead {
+            let end = offset + Int64(wanted)
+            if end <= min(size, Int64(Self.headLength)) {
+                if head == nil { head = try readDirect(at: 0, count: Self.headLength) }
+                if let head, end <= Int64(head.count) { return Array(head[Int(offset)..<Int(end)]) }
+            }
+            let tailStart = max(0, size - Int64(Self.tailLength))
+            if offset >= tailStart {
+                if tail == nil { tail = try readDirect(at: tailStart, count: Int(size - tailStart)) }
+                if let tail, end - tailStart <= Int64(tail.count) {
+                    return Array(tail[Int(offset - tailStart)..<Int(end - tailStart)])
+                }
+            }
+        }
+        return try readDirect(at: offset, count: wanted)
+    }
+
+    private func readDirect(at offset: Int64, count: Int) throws(FileOpenError) -> [UInt8] {
         guard count > 0, offset >= 0, offset < size else { return [] }
         let wanted = Int(min(Int64(count), size - offset))
         var bytes = [UInt8](repeating: 0, count: wanted)
