@@ -19,7 +19,7 @@ internal import GRDB
 /// Never returned: the seeds, tracks with the same artist and title as a seed, and tracks
 /// at cosine 0.9999 or more to a seed (copies).
 public struct SimilarTracks: Sendable {
-    public struct Weights: Sendable, Equatable, Codable {
+    public struct Weights: Sendable, Equatable, Codable, CustomStringConvertible {
         public var embedding: Double
         public var features: Double
         public var genres: Double
@@ -46,6 +46,12 @@ public struct SimilarTracks: Sendable {
                 }
             }
             guard embedding + features + genres > 0 else { throw .invalidArgument("--weights: at least one weight must be positive") }
+        }
+
+        /// The form `init(parsing:)` reads, every block named: "embedding=1,features=0.5,genres=0".
+        public var description: String {
+            [("embedding", embedding), ("features", features), ("genres", genres)]
+                .map { "\($0.0)=\(String(format: "%g", $0.1))" }.joined(separator: ",")
         }
     }
 
