@@ -189,6 +189,23 @@ struct QuerySimilarTests {
         #expect(throws: MusicIndexError.self) { try SimilarTracks.Weights(parsing: "tempo=2") }
     }
 
+    @Test("copies are the same payload or embedding, whatever the weights; equal genre vectors are no copies")
+    func copies() throws {
+        let (library, music) = try QueryEvaluationTests.syntheticLibrary()
+        // Another file with z/1.mp3's audio payload.
+        var copy = TrackDraft(file: WalkedFile(path: music + "/copy of z.mp3", size: 1000, mtimeNanoseconds: 0))
+        copy.format = .mp3
+        copy.audioHash = "hash6"
+        try library.record([.indexed(copy)], scannedAt: "2026-01-01T00:00:00Z")
+        let tracks = try library.allTracks()
+        let seed = try #require(tracks.first { $0.path == music + "/z/1.mp3" })
+        let genresOnly = try SimilarTracks(library: library, weights: .init(embedding: 0, features: 0, genres: 1))
+        let results = try genresOnly.similar(to: [seed], count: 10).map { ($0.track.path as NSString).lastPathComponent }
+        // unlabelled.mp3 has z's genre vector (cosine 1) but another embedding: a neighbour, first.
+        #expect(results.first == "unlabelled.mp3")
+        #expect(results.count == 7 && !results.contains("copy of z.mp3"))
+    }
+
     @Test("radio starts at the seed, never repeats, and spaces artists out while it can")
     func radio() async throws {
         let (library, _) = try await QueryPlaylistTests.exampleLibrary()
