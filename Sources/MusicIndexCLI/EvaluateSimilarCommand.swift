@@ -11,7 +11,8 @@ struct EvaluateSimilarCommand: ParsableCommand {
             Every labelled, analysed track is a seed in turn and the rest of the library is searched, exactly as \
             `musicindex similar` does. Prints, per weight setting: precision@k (the share of the k results with the \
             seed's label), its ceiling (below 1 when a label has k tracks or fewer), R-precision (precision at R, the \
-            number of other tracks with the seed's label) and mean average precision, and names the best setting \
+            number of other tracks with the seed's label) and mean average precision, with the standard error of \
+            precision@k over the queries, and names the best setting \
             (highest precision@k, then mean average precision, then the first given).
             """)
 
@@ -53,14 +54,15 @@ struct EvaluateSimilarCommand: ParsableCommand {
             let best = SimilarityEvaluation.best(scores)!
             if json {
                 struct Row: Encodable {
-                    let weights: String; let precision: Double; let ceiling: Double
+                    let weights: String; let precision: Double; let precisionStandardError: Double; let ceiling: Double
                     let rPrecision: Double; let meanAveragePrecision: Double
                 }
                 struct Report: Encodable {
                     let k: Int; let queries: Int; let skipped: Int; let best: String; let results: [Row]
                 }
                 let rows = scores.map {
-                    Row(weights: $0.weights.description, precision: $0.precision, ceiling: $0.ceiling,
+                    Row(weights: $0.weights.description, precision: $0.precision,
+                        precisionStandardError: $0.precisionStandardError, ceiling: $0.ceiling,
                         rPrecision: $0.rPrecision, meanAveragePrecision: $0.meanAveragePrecision)
                 }
                 print(try JSONOutput.string(Report(k: k, queries: scores[0].queries, skipped: scores[0].skipped,
@@ -71,10 +73,10 @@ struct EvaluateSimilarCommand: ParsableCommand {
                   + (scores[0].skipped > 0 ? "; \(scores[0].skipped) labelled tracks skipped (no analysis, or alone with their label)" : ""))
             let width = max(7, scores.map { $0.weights.description.count }.max() ?? 0)
             print("weights".padding(toLength: width, withPad: " ", startingAt: 0)
-                  + "  precision@\(k)  ceiling  R-precision    mAP")
+                  + "  precision@\(k)  std.err.  ceiling  R-precision    mAP")
             for (index, score) in scores.enumerated() {
                 print(score.weights.description.padding(toLength: width, withPad: " ", startingAt: 0)
-                      + String(format: "  %11.3f  %7.3f  %11.3f  %5.3f", score.precision, score.ceiling,
+                      + String(format: "  %11.3f  %8.3f  %7.3f  %11.3f  %5.3f", score.precision, score.precisionStandardError, score.ceiling,
                                score.rPrecision, score.meanAveragePrecision)
                       + (index == best ? "  best" : ""))
             }

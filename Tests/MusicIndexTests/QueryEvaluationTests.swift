@@ -64,6 +64,10 @@ struct QueryEvaluationTests {
         #expect(perfect == .init(precision: 1, ceiling: 1, rPrecision: 1, averagePrecision: 1))
         let none = SimilarityEvaluation.score(ranking: [], label: "a", relevant: 2, k: 2)
         #expect(none == .init(precision: 0, ceiling: 1, rPrecision: 0, averagePrecision: 0))
+
+        // Sample standard deviation sqrt(0.5) over sqrt(2) queries.
+        #expect(abs(SimilarityEvaluation.standardError([0, 1]) - 0.5) < 1e-12)
+        #expect(SimilarityEvaluation.standardError([0.3, 0.3, 0.3]) == 0 && SimilarityEvaluation.standardError([1]) == 0)
     }
 
     // MARK: Through the similarity engine
@@ -77,7 +81,7 @@ struct QueryEvaluationTests {
 
         let embedding = try evaluation.evaluate(Self.embeddingOnly, k: 2)
         #expect(embedding.queries == 6 && embedding.skipped == 1, "z is alone with its label")
-        #expect(embedding.precision == 0 && embedding.rPrecision == 0 && embedding.ceiling == 1)
+        #expect(embedding.precision == 0 && embedding.precisionStandardError == 0 && embedding.rPrecision == 0 && embedding.ceiling == 1)
         // Own label third and fourth for every query: (1/3 + 2/4) / 2.
         #expect(abs(embedding.meanAveragePrecision - 5.0 / 12) < 1e-9)
 
@@ -142,6 +146,7 @@ struct QueryEvaluationTests {
         let rows = try #require(report["results"] as? [[String: Any]])
         #expect(rows.map { $0["weights"] as? String } == ["embedding=1,features=0,genres=0", "embedding=0,features=0,genres=1"])
         #expect(rows.map { $0["precision"] as? Double } == [0, 1])
+        #expect(rows.map { $0["precisionStandardError"] as? Double } == [0, 0])
 
         let text = try CLITests.run(["evaluate-similar", "--db", db, "--labels", music, "-k", "2",
                                      "--weights", "embedding=1,features=0,genres=0", "--weights", "embedding=0,features=0,genres=1"])

@@ -29,6 +29,8 @@ public struct SimilarityEvaluation: Sendable {
         /// with their label.
         public var skipped: Int
         public var precision: Double
+        /// The standard error of `precision`: the queries' sample standard deviation / sqrt(queries).
+        public var precisionStandardError: Double
         public var ceiling: Double
         public var rPrecision: Double
         public var meanAveragePrecision: Double
@@ -71,7 +73,8 @@ public struct SimilarityEvaluation: Sendable {
             throw .invalidArgument("no labelled, analysed track has another analysed track with its label to find")
         }
         let mean = { (value: (QueryScore) -> Double) in scores.map(value).reduce(0, +) / Double(scores.count) }
-        return Score(weights: weights, k: k, queries: scores.count, skipped: labels.count - scores.count, precision: mean(\.precision), ceiling: mean(\.ceiling),
+        return Score(weights: weights, k: k, queries: scores.count, skipped: labels.count - scores.count, precision: mean(\.precision),
+                     precisionStandardError: Self.standardError(scores.map(\.precision)), ceiling: mean(\.ceiling),
                      rPrecision: mean(\.rPrecision), meanAveragePrecision: mean(\.averagePrecision))
     }
 
@@ -84,6 +87,16 @@ public struct SimilarityEvaluation: Sendable {
             if x.meanAveragePrecision != y.meanAveragePrecision { return x.meanAveragePrecision > y.meanAveragePrecision }
             return a < b
         }
+    }
+
+    /// The standard error of the mean of `values`: sample standard deviation (n - 1) / sqrt(n);
+    /// 0 for fewer than two values.
+    static func standardError(_ values: [Double]) -> Double {
+        guard values.count > 1 else { return 0 }
+        let n = Double(values.count)
+        let mean = values.reduce(0, +) / n
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+        return (variance / n).squareRoot()
     }
 
     /// One query's figures from the labels of its results in rank order (nil: unlabelled).
