@@ -157,7 +157,7 @@ struct QuerySimilarTests {
     @Test("neighbours by embedding: the seed and its copies never appear; filters and weights apply")
     func similar() async throws {
         let (library, _) = try await QueryPlaylistTests.exampleLibrary()
-        let engine = try SimilarTracks(library: library)
+        let engine = try SimilarTracks(library: library, weights: .init(embedding: 1, features: 0, genres: 0))
         let tracks = try library.allTracks()
         let seed = try TrackResolver(tracks: tracks).resolve("Static Engines - Redline")
         let results = try engine.similar(to: [seed], count: 10)
@@ -183,6 +183,11 @@ struct QuerySimilarTests {
         let group = try engine.similar(to: [seed, other], count: 10)
         #expect(group.count == 4 && !group.contains { $0.track.id == seed.id || $0.track.id == other.id })
 
+        let byDefault = try SimilarTracks(library: library)
+        #expect(byDefault.weights == .init(embedding: 1, features: 0, genres: 1))
+        #expect(try byDefault.similar(to: [seed]).allSatisfy { Set($0.why.map(\.block)) == ["embedding", "genres"] })
+        #expect(try SimilarTracks.Weights(parsing: "features=0.5") == .init(embedding: 1, features: 0.5, genres: 1),
+                "unnamed blocks keep their default")
         let fused = try SimilarTracks(library: library, weights: try .init(parsing: "embedding=1,features=0.5,genres=0.5"))
         let fusedResults = try fused.similar(to: [seed])
         #expect(fusedResults.allSatisfy { Set($0.why.map(\.block)) == ["embedding", "features", "genres"] })

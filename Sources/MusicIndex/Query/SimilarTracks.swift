@@ -13,7 +13,9 @@ internal import GRDB
 ///
 /// With weights w, the fused vector is the blocks scaled by sqrt(w) side by side, so the
 /// cosine of two tracks is `sum(w_b * cos_b) / sum(w_b)`: a weighted mean of the blocks'
-/// cosines. Each result reports those per-block parts ("why"). The search is exact
+/// cosines. Each result reports those per-block parts ("why"). The default weights,
+/// embedding 1 and genres 1, were chosen on the generated corpus's validation split by
+/// genre-precision@10 (`benchmarks/similarity-quality.sh`, figures in the README). The search is exact
 /// (`EmbeddingIndex`). Several seeds search from the mean of their fused vectors.
 ///
 /// Never returned: the seeds, tracks with the same artist and title as a seed, and copies of a
@@ -26,7 +28,8 @@ public struct SimilarTracks: Sendable {
         public var features: Double
         public var genres: Double
 
-        public init(embedding: Double = 1, features: Double = 0, genres: Double = 0) {
+        /// The defaults are the measured ones (see the type's notes).
+        public init(embedding: Double = 1, features: Double = 0, genres: Double = 1) {
             self.embedding = embedding
             self.features = features
             self.genres = genres
