@@ -104,7 +104,7 @@ import Testing
         #expect(items.count == 3)
         for item in items {
             #expect(item["path"] is String && item["score"] is Double && item["genre"] is String)
-            #expect((item["why"] as? [String: Double])?.keys.sorted() == ["embedding"])
+            #expect((item["why"] as? [String: Double])?.keys.sorted() == ["embedding", "genres"], "the default weights")
         }
         let radio = try CLITests.run(["radio", "--db", db, "-n", "4", "-o", folder + "/radio.m3u8", "Redline"])
         #expect(radio.status == 0, "\(radio.stderr)")

@@ -157,7 +157,7 @@ struct QuerySimilarTests {
     @Test("neighbours by embedding: the seed and its copies never appear; filters and weights apply")
     func similar() async throws {
         let (library, _) = try await QueryPlaylistTests.exampleLibrary()
-        let engine = try SimilarTracks(library: library)
+        let engine = try SimilarTracks(library: library, weights: .init(embedding: 1, features: 0, genres: 0))
         let tracks = try library.allTracks()
         let seed = try TrackResolver(tracks: tracks).resolve("Static Engines - Redline")
         let results = try engine.similar(to: [seed], count: 10)
@@ -183,10 +183,32 @@ struct QuerySimilarTests {
         let group = try engine.similar(to: [seed, other], count: 10)
         #expect(group.count == 4 && !group.contains { $0.track.id == seed.id || $0.track.id == other.id })
 
+        let byDefault = try SimilarTracks(library: library)
+        #expect(byDefault.weights == .init(embedding: 1, features: 0, genres: 1))
+        #expect(try byDefault.similar(to: [seed]).allSatisfy { Set($0.why.map(\.block)) == ["embedding", "genres"] })
+        #expect(try SimilarTracks.Weights(parsing: "features=0.5") == .init(embedding: 1, features: 0.5, genres: 1),
+                "unnamed blocks keep their default")
         let fused = try SimilarTracks(library: library, weights: try .init(parsing: "embedding=1,features=0.5,genres=0.5"))
         let fusedResults = try fused.similar(to: [seed])
         #expect(fusedResults.allSatisfy { Set($0.why.map(\.block)) == ["embedding", "features", "genres"] })
         #expect(throws: MusicIndexError.self) { try SimilarTracks.Weights(parsing: "tempo=2") }
+    }
+
+    @Test("copies are the same payload or embedding, whatever the weights; equal genre vectors are no copies")
+    func copies() throws {
+        let (library, music) = try QueryEvaluationTests.syntheticLibrary()
+        // Another file with z/1.mp3's audio payload.
+        var copy = TrackDraft(file: WalkedFile(path: music + "/copy of z.mp3", size: 1000, mtimeNanoseconds: 0))
+        copy.format = .mp3
+        copy.audioHash = "hash6"
+        try library.record([.indexed(copy)], scannedAt: "2026-01-01T00:00:00Z")
+        let tracks = try library.allTracks()
+        let seed = try #require(tracks.first { $0.path == music + "/z/1.mp3" })
+        let genresOnly = try SimilarTracks(library: library, weights: .init(embedding: 0, features: 0, genres: 1))
+        let results = try genresOnly.similar(to: [seed], count: 10).map { ($0.track.path as NSString).lastPathComponent }
+        // unlabelled.mp3 has z's genre vector (cosine 1) but another embedding: a neighbour, first.
+        #expect(results.first == "unlabelled.mp3")
+        #expect(results.count == 7 && !results.contains("copy of z.mp3"))
     }
 
     @Test("radio starts at the seed, never repeats, and spaces artists out while it can")

@@ -13,18 +13,23 @@ internal import GRDB
 ///
 /// With weights w, the fused vector is the blocks scaled by sqrt(w) side by side, so the
 /// cosine of two tracks is `sum(w_b * cos_b) / sum(w_b)`: a weighted mean of the blocks'
-/// cosines. Each result reports those per-block parts ("why"). The search is exact
+/// cosines. Each result reports those per-block parts ("why"). The default weights,
+/// embedding 1 and genres 1, were chosen on the generated corpus's validation split by
+/// genre-precision@10 (`benchmarks/similarity-quality.sh`, figures in the README). The search is exact
 /// (`EmbeddingIndex`). Several seeds search from the mean of their fused vectors.
 ///
-/// Never returned: the seeds, tracks with the same artist and title as a seed, and tracks
-/// at cosine 0.9999 or more to a seed (copies).
+/// Never returned: the seeds, tracks with the same artist and title as a seed, and copies of a
+/// seed: the same audio payload, or an embedding at cosine 0.9999 or more to the seed's (a
+/// re-encoding). Copies are judged on the embedding alone, whatever the weights: distinct
+/// tracks the model is equally sure about have near-identical genre vectors.
 public struct SimilarTracks: Sendable {
-    public struct Weights: Sendable, Equatable, Codable {
+    public struct Weights: Sendable, Equatable, Codable, CustomStringConvertible {
         public var embedding: Double
         public var features: Double
         public var genres: Double
 
-        public init(embedding: Double = 1, features: Double = 0, genres: Double = 0) {
+        /// The defaults are the measured ones (see the type's notes).
+        public init(embedding: Double = 1, features: Double = 0, genres: Double = 1) {
             self.embedding = embedding
             self.features = features
             self.genres = genres
@@ -46,6 +51,12 @@ public struct SimilarTracks: Sendable {
                 }
             }
             guard embedding + features + genres > 0 else { throw .invalidArgument("--weights: at least one weight must be positive") }
+        }
+
+        /// The form `init(parsing:)` reads, every block named: "embedding=1,features=0.5,genres=0".
+        public var description: String {
+            [("embedding", embedding), ("features", features), ("genres", genres)]
+                .map { "\($0.0)=\(String(format: "%g", $0.1))" }.joined(separator: ",")
         }
     }
 
@@ -170,7 +181,8 @@ public struct SimilarTracks: Sendable {
         let seedNames = Set(seeds.map(Self.identity))
         let seedArtists = Set(seeds.compactMap { $0.tags.artist.map(TrackResolver.fold) })
         let seedAlbums = Set(seeds.compactMap { $0.tags.album.map(TrackResolver.fold) })
-        let seedVectors = seeds.compactMap { index.vector(for: $0.id) }
+        let seedHashes = Set(seeds.map(\.audioHash).filter { !$0.isEmpty })
+        let seedEmbeddings = seeds.compactMap { blocks[$0.id]?[0] }
         let genreIndex = filters.genre.flatMap { g in labels.firstIndex { $0.caseInsensitiveCompare(g) == .orderedSame } }
 
         let accept: (Int64) -> Bool = { id in
@@ -181,8 +193,9 @@ public struct SimilarTracks: Sendable {
             if let genreIndex, let p = probabilities[id], GenrePlaylists.topIndex(p) != genreIndex { return false }
             if let bpm = filters.bpm { guard let tempo = tempos[id], bpm.contains(tempo) else { return false } }
             if let range = filters.duration { guard let d = track.audio.duration, range.contains(d) else { return false } }
-            // Copies of a seed (same audio, other file) score ~1.
-            if let vector = index.vector(for: id), seedVectors.contains(where: { Self.dot($0, vector) >= 0.9999 }) { return false }
+            // Copies of a seed: the same payload, or a re-encoding (its embedding scores ~1).
+            if seedHashes.contains(track.audioHash) { return false }
+            if let embedding = blocks[id]?[0], seedEmbeddings.contains(where: { Self.dot($0, embedding) >= 0.9999 }) { return false }
             return true
         }
         let neighbours: [EmbeddingIndex.Neighbor]
