@@ -51,6 +51,13 @@ struct ScanCommand: AsyncParsableCommand {
     func run() async throws {
         let options = ScanOptions(roots: folders, jobs: jobs, includeHidden: includeHidden, tagsOnly: tagsOnly, full: full,
                                   modelPath: noModel ? nil : DefaultModel.resolve(explicit: model))
+        if !noModel && !tagsOnly && options.modelPath == nil {
+            FileHandle.standardError.write(Data("""
+                musicindex: no genre model found (none given with --model or MUSICINDEX_MODEL, and no \
+                shipped model beside the executable); scanning without genre classification
+
+                """.utf8))
+        }
         for root in options.roots where !FileManager.default.fileExists(atPath: root) {
             throw CLIError("no such folder: \(root)")
         }

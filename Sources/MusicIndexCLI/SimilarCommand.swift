@@ -36,7 +36,7 @@ struct SimilarCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only tracks with a duration in seconds in this range, e.g. 120..420.", valueName: "min..max"))
     var duration: String?
 
-    @Option(help: ArgumentHelp("Block weights, e.g. embedding=1,features=0.5,genres=0.5 (default embedding=1,features=0,genres=1; an unnamed block keeps its default).", valueName: "list"))
+    @Option(help: ArgumentHelp("Block weights, e.g. embedding=1,features=0.5,genres=0.5 (default embedding=1,features=0,genres=1; a block not named weighs 0).", valueName: "list"))
     var weights: String?
 
     func validate() throws {

@@ -186,8 +186,9 @@ struct QuerySimilarTests {
         let byDefault = try SimilarTracks(library: library)
         #expect(byDefault.weights == .init(embedding: 1, features: 0, genres: 1))
         #expect(try byDefault.similar(to: [seed]).allSatisfy { Set($0.why.map(\.block)) == ["embedding", "genres"] })
-        #expect(try SimilarTracks.Weights(parsing: "features=0.5") == .init(embedding: 1, features: 0.5, genres: 1),
-                "unnamed blocks keep their default")
+        #expect(try SimilarTracks.Weights(parsing: "features=0.5") == .init(embedding: 0, features: 0.5, genres: 0),
+                "a block not named weighs 0")
+        #expect(throws: MusicIndexError.self) { try SimilarTracks.Weights(parsing: "features=0") }
         let fused = try SimilarTracks(library: library, weights: try .init(parsing: "embedding=1,features=0.5,genres=0.5"))
         let fusedResults = try fused.similar(to: [seed])
         #expect(fusedResults.allSatisfy { Set($0.why.map(\.block)) == ["embedding", "features", "genres"] })

@@ -35,9 +35,10 @@ public struct SimilarTracks: Sendable {
             self.genres = genres
         }
 
-        /// Parses "embedding=1,features=0.5,genres=0.2" (unnamed blocks keep their default).
+        /// Parses "embedding=1,features=0.5,genres=0.2". A block not named weighs 0, so
+        /// "embedding=1" means the embedding alone.
         public init(parsing text: String) throws(MusicIndexError) {
-            self.init()
+            self.init(embedding: 0, features: 0, genres: 0)
             for part in text.split(separator: ",") {
                 let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
                 guard pair.count == 2, let value = Double(pair[1]), value >= 0, value.isFinite else {
