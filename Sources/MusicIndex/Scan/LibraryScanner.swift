@@ -180,10 +180,20 @@ public struct LibraryScanner: Sendable {
             do {
                 try stage.run(&draft, file: handle)
             } catch {
-                return error.ignorable ? .ignored(file) : .failed(file, error)
+                if error.ignorable { return .ignored(file) }
+                // Later stages open the path again (TagLib, the decoders): a file deleted or
+                // moved away while it was being read has vanished; it did not fail.
+                if !Self.stillExists(file.path) { return .vanished(file) }
+                return .failed(file, error)
             }
         }
         return .indexed(draft)
+    }
+
+    /// Whether a path still names something (a dangling or vanished path does not).
+    static func stillExists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 || (errno != ENOENT && errno != ENOTDIR)
     }
 }
 
