@@ -154,6 +154,31 @@ struct DecodeTests {
         #expect(samples.allSatisfy { $0.isFinite })
     }
 
+    /// A copy of a fixture cut to `fraction` of its bytes.
+    static func truncatedCopy(_ name: String, fraction: Double) throws -> String {
+        let data = try Data(contentsOf: folder.appendingPathComponent(name))
+        let path = try TestSupport.temporaryFolder("truncated") + "/" + name
+        try data.prefix(Int(Double(data.count) * fraction)).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("a truncated file reports its readable length; spans within it decode",
+          arguments: ["cbr.mp3", "source.flac"])
+    func truncated(name: String) throws {
+        let reader = try AudioReader(path: Self.truncatedCopy(name, fraction: 0.6))
+        let declared = try #require(reader.declaredDuration)
+        let readable = try #require(reader.duration)
+        #expect(abs(declared - 2.0) < 0.01)
+        #expect(readable > 0.9 && readable < 1.5, "readable \(readable) s")
+        // The last readable instant can be reached (libsndfile cannot seek past the cut).
+        #expect(try reader.signal(from: readable - 0.3, duration: 0.2, sampleRate: 22050).count == 4410)
+        let whole = try reader.signal(sampleRate: 22050)
+        #expect(abs(Double(whole.count) / 22050 - readable) < 0.05)
+        // An intact file is its declared length.
+        let intact = try AudioReader(path: Self.path(name))
+        #expect(intact.duration == intact.declaredDuration)
+    }
+
     @Test("files that are not decodable get specific errors")
     func undecodable() throws {
         let tags = TestSupport.tagFixtures

@@ -17,9 +17,7 @@ struct AnalysisStage: ScanStage {
         let needModel = classifier != nil && (hash.map { !analysedByModel.contains($0) } ?? true)
         guard needFeatures || needModel else { return }
         let analysis = try analyzer.analyse(path: file.path, features: needFeatures)
-        if analysis.skippedFrames > 0 {
-            draft.warning = "\(analysis.skippedFrames) damaged or missing audio frames skipped by \(analysis.backend)"
-        }
+        draft.warning = Self.damageWarning(analysis)
         if needFeatures, let features = analysis.features {
             draft.features = AnalysedFeatures(features: features, frontEnd: analyzer.frontEndIdentity,
                                               full: analyzer.windows.full)
@@ -34,5 +32,18 @@ struct AnalysisStage: ScanStage {
             draft.genres = GenreAnalysis(model: model, probabilities: prediction.probabilities,
                                          timeline: prediction.timeline, embedding: prediction.embedding)
         }
+    }
+
+    /// What the user should know about a track that decoded only in part, or nil.
+    static func damageWarning(_ analysis: TrackAnalysis) -> String? {
+        var parts: [String] = []
+        if analysis.skippedFrames > 0 {
+            parts.append("\(analysis.skippedFrames) damaged or missing audio frames skipped by \(analysis.backend)")
+        }
+        if let readable = analysis.duration, let declared = analysis.declaredDuration, declared - readable >= 0.5 {
+            parts.append(String(format: "truncated or damaged: %.1f s of its declared %.1f s can be decoded; analysed from those",
+                                readable, declared))
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 }
