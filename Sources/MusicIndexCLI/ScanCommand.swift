@@ -56,7 +56,7 @@ struct ScanCommand: AsyncParsableCommand {
         }
         // A bad model file stops the scan before a library is created or opened.
         if !tagsOnly, let path = options.modelPath {
-            do { _ = try LibraryScanner.loadModel(path: path) } catch { throw CLIError(String(describing: error)) }
+            do { _ = try GenreModel.load(path: path) } catch { throw CLIError(String(describing: error)) }
         }
         let store = try library.open()
         let scanner: LibraryScanner

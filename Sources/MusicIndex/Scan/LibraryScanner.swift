@@ -64,7 +64,7 @@ public struct LibraryScanner: Sendable {
         guard !options.tagsOnly, let path = options.modelPath else {
             return (try TrackAnalyzer(windows: AnalysisWindows(full: options.full)), nil)
         }
-        let model = try Self.loadModel(path: path)
+        let model = try GenreModel.load(path: path)
         do {
             let analyzer = try TrackAnalyzer(parameters: model.features,
                                              windows: AnalysisWindows(segmentFrames: model.segmentFrames, full: options.full))
@@ -73,21 +73,6 @@ public struct LibraryScanner: Sendable {
             throw error
         } catch {
             throw .invalidArgument("model file \(path): \(error)")
-        }
-    }
-
-    /// Loads the genre model file at `path`, failing with a message that says what is wrong
-    /// with it: missing, unreadable, or not a usable model (and why).
-    public static func loadModel(path: String) throws(MusicIndexError) -> GenreModel {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw .invalidArgument("model file \(path) does not exist; name another with --model or MUSICINDEX_MODEL, or scan with --no-model")
-        }
-        do {
-            return try GenreModel(path: path)
-        } catch .unreadable(_, let reason) {
-            throw .invalidArgument("cannot read the model file \(path): \(reason)")
-        } catch {
-            throw .invalidArgument("model file \(path) is not a usable musicindex model: \(error)")
         }
     }
 
