@@ -89,7 +89,7 @@ struct InfoCommand: ParsableCommand {
     static func printText(_ track: Track) {
         func line(_ name: String, _ value: Any?) {
             guard let value else { return }
-            print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(value)")
+            print(TerminalText.line("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(value)"))
         }
         let t = track.tags, a = track.audio
         line("id", track.id)
@@ -119,7 +119,7 @@ struct InfoCommand: ParsableCommand {
         line("scanned at", track.scannedAt)
         if !t.properties.isEmpty {
             print("properties:")
-            for property in t.properties { print("  \(property.key)=\(property.value)") }
+            for property in t.properties { print(TerminalText.line("  \(property.key)=\(property.value)")) }
         }
     }
 }

@@ -160,6 +160,17 @@ import Testing
         }
         let deep = scanned.root + "/" + Self.deep
         #expect(try CLITests.run(["info", "--db", scanned.db, deep]).stdout.contains(deep))
+
+        // Text output shows a newline in a name as an escape, on one line.
+        let newline = scanned.root + "/ok/names/new\nline.mp3"
+        let text = try CLITests.run(["info", "--db", scanned.db, newline]).stdout
+        #expect(text.contains("path             \(scanned.root)/ok/names/new\\nline.mp3\n"), "\(text)")
+        let folder = try TestSupport.temporaryFolder("newline-failure")
+        try Data("not music".utf8).write(to: URL(fileURLWithPath: folder + "/bad\nname.mp3"))
+        let scan = try CLITests.run(["scan", "--db", folder + ".sqlite", folder])
+        #expect(scan.stdout.contains("  \(folder)/bad\\nname.mp3: not an audio file: the content is plain text\n"), "\(scan.stdout)")
+        let stats = try CLITests.run(["stats", "--db", folder + ".sqlite", "--failures"])
+        #expect(stats.stdout.contains("  \(folder)/bad\\nname.mp3 [probe]: not an audio file"), "\(stats.stdout)")
     }
 
     @Test("every playlist entry names an indexed file, the one with a newline as a file:// URL")
