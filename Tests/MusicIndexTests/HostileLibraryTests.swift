@@ -120,11 +120,18 @@ import Testing
             for word in words { #expect(warnings.first?.contains(word) == true, "\(file): \(warnings)") }
         }
 
-        // Every indexed file, damaged ones included, was analysed by the front end and the model.
+        // Every indexed file, damaged ones included, was analysed by the front end and the
+        // model; the damage is stored with the features, as the warning said it.
         for track in tracks {
-            #expect(try library.features(audioHash: track.audioHash) != nil, "\(track.path)")
+            let features = try #require(try library.features(audioHash: track.audioHash), "\(track.path)")
             #expect(try library.genreAnalysis(audioHash: track.audioHash) != nil, "\(track.path)")
+            let relative = Self.relative(track.path, root)
+            #expect(features.damage == Self.damaged[relative].flatMap { _ in
+                summary.warnings.first { $0.hasPrefix(track.path + ": ") }.map { String($0.dropFirst(track.path.count + 2)) }
+            }, "\(relative)")
         }
+        let info = try CLITests.run(["info", "--db", scanned.db, "--json", root + "/damaged/mp3-corrupt-middle.mp3"])
+        #expect((try CLITests.json(info.stdout)["damage"] as? String)?.contains("damaged or missing audio frames skipped") == true)
         #expect(try library.track(path: root + "/ephemeral.mp3") == nil && library.failure(path: root + "/ephemeral.mp3") == nil)
     }
 
@@ -191,7 +198,7 @@ import Testing
         #expect(entries.contains(scanned.root + "/ok/names/new\nline.mp3"))
     }
 
-    @Test("no music file is modified by a scan and a rescan; the rescan opens nothing")
+    @Test("no music file is modified by scans; a rescan opens nothing; files read again keep one row each")
     func readOnlyAndIncremental() async throws {
         let scanned = try await Self.scanned.value
         #expect(try TestSupport.checksums(under: scanned.root) == scanned.before)
@@ -199,6 +206,17 @@ import Testing
         #expect(second.unchanged == Self.valid.count + Self.damaged.count)
         #expect(second.stillFailing == Self.bad.count)
         #expect(second.new + second.updated + second.failed + second.removed == 0)
+        #expect(try TestSupport.checksums(under: scanned.root) == scanned.before)
+
+        // Touched bad files and a damaged one are read again: the same outcomes, no duplicates.
+        let touched = Array(Self.bad.keys) + ["damaged/flac-truncated-50.flac"]
+        for file in touched { TestSupport.setModificationTime(scanned.root + "/" + file, seconds: 1_600_000_000) }
+        let third = try await Self.scan(scanned.root, db: scanned.db)
+        #expect(third.updated == 1 && third.failed == Self.bad.count && third.new == 0 && third.removed == 0)
+        #expect(third.warnings.contains { $0.hasPrefix(scanned.root + "/damaged/flac-truncated-50.flac: truncated or damaged") })
+        let library = try Library(path: scanned.db, readOnly: true)
+        #expect(try library.allFailures().count == Self.bad.count)
+        #expect(try library.allTracks().count == Self.valid.count + Self.damaged.count)
         #expect(try TestSupport.checksums(under: scanned.root) == scanned.before)
     }
 

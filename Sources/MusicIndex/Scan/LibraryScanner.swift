@@ -51,7 +51,7 @@ public struct LibraryScanner: Sendable {
     }
 
     /// The per-file stages, in order.
-    func stages(analyzer: TrackAnalyzer, analysedFeatures: Set<String>, classifier: GenreClassifier?,
+    func stages(analyzer: TrackAnalyzer, analysedFeatures: [String: String?], classifier: GenreClassifier?,
                 analysedByModel: Set<String>) -> [any ScanStage] {
         if options.tagsOnly { return [ProbeStage(), TagStage()] }
         return [ProbeStage(), TagStage(),
@@ -88,7 +88,7 @@ public struct LibraryScanner: Sendable {
 
         let known = try library.knownFiles(under: options.roots)
         let (analyzer, classifier) = try loadAnalysis()
-        let analysed = options.tagsOnly ? [] : try library.analysedHashes(frontEnd: analyzer.frontEndIdentity, full: options.full)
+        let analysed: [String: String?] = options.tagsOnly ? [:] : try library.analysedHashes(frontEnd: analyzer.frontEndIdentity, full: options.full)
         var analysedByModel: Set<String> = []
         if let classifier { analysedByModel = try library.analysedHashes(model: ModelIdentity(classifier.model)) }
         let scanID = try library.beginScan(roots: options.roots, at: Timestamp.now())
@@ -101,7 +101,7 @@ public struct LibraryScanner: Sendable {
             seen.insert(file.path)
             if let entry = known[file.path], entry.size == file.size, entry.mtimeNanoseconds == file.mtimeNanoseconds,
                options.tagsOnly || entry.isFailure || entry.audioHash.map({ hash in
-                   analysed.contains(hash) && (classifier == nil || analysedByModel.contains(hash))
+                   analysed[hash] != nil && (classifier == nil || analysedByModel.contains(hash))
                }) ?? false {
                 // Unchanged, and analysed already (or analysis is not wanted).
                 if entry.isFailure { summary.stillFailing += 1 } else { summary.unchanged += 1 }
