@@ -76,13 +76,16 @@ final class MPG123Decoder: AudioDecoder {
         }
         sampleRate = rate
         channels = Int(channelCount)
-        // Only a LAME/Xing frame count is exact ("accurate" positions); a size-based estimate
-        // cannot tell missing audio from a wrong guess.
+        // Only a LAME/Xing frame count is exact; a size-based estimate cannot tell missing
+        // audio from a wrong guess. libmpg123 calls positions "accurate" for estimates too,
+        // so the LAME tag's encoder delay (-1 without one) is the proof of a count.
         var accurate = 0
+        var encoderDelay = 0
         var unused = 0.0
         mpg123_getstate2(handle, Int32(MPG123_ACCURATE.rawValue), &accurate, &unused)
+        mpg123_getstate2(handle, Int32(MPG123_ENC_DELAY.rawValue), &encoderDelay, &unused)
         let length = mpg123_length(handle)
-        declaredFrames = accurate != 0 && length > 0 ? Int(length) : nil
+        declaredFrames = accurate != 0 && encoderDelay >= 0 && length > 0 ? Int(length) : nil
         if let declared = declaredFrames, mpg123_scan(handle) == MPG123_OK.rawValue, mpg123_length(handle) > 0 {
             let found = Int(mpg123_length(handle))
             let samplesPerFrame = max(1, Int(mpg123_spf(handle)))
@@ -109,8 +112,8 @@ final class MPG123Decoder: AudioDecoder {
         return length > 0 ? Int(length) : nil
     }
 
-    /// The LAME/Xing header's length when there is one, else the same estimate as `frameCount`.
-    var declaredFrameCount: Int? { declaredFrames ?? frameCount }
+    /// The LAME/Xing header's length; nil without one (a size-based estimate declares nothing).
+    var declaredFrameCount: Int? { declaredFrames }
 
     func seek(toFrame frame: Int) throws(DecodeError) {
         let result = mpg123_seek(handle, off_t(max(0, frame)), SEEK_SET)
