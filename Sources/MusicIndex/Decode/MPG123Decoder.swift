@@ -8,7 +8,8 @@ internal import MPG123System
 /// its recorded sample count. Damaged data is skipped: libmpg123 resynchronises on the next
 /// valid frame header for as far as it has to (`MPG123_RESYNC_LIMIT` -1).
 ///
-/// A file with a LAME/Xing header is checked against it when opened: libmpg123 parses every
+/// A file with a LAME tag (a Xing/Info header carrying the encoder's delay, so its frame
+/// count is exact) is checked against it when opened: libmpg123 parses every
 /// frame header (no decoding; one sequential read of the file) and the frames actually there
 /// are compared with the count the encoder wrote. Frames lost to truncation or to junk in the
 /// middle count as skipped, and `frameCount` is the readable length, so analysis windows fall
@@ -29,7 +30,7 @@ final class MPG123Decoder: AudioDecoder {
     private var position = 0
     private let declaredFrames: Int?
     /// The readable length in samples, measured by parsing the whole stream (nil without a
-    /// LAME/Xing header, where there is nothing to compare it with).
+    /// LAME tag, where there is nothing to compare it with).
     private let readableFrames: Int?
 
     init(path: String) throws(DecodeError) {
