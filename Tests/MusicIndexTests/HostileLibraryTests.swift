@@ -8,10 +8,11 @@ import Testing
 /// scanned with the shipped genre model: every valid file indexed, every bad file one
 /// specific failure, partly damaged files analysed and flagged, nothing modified.
 @Suite(.serialized) struct HostileLibraryTests {
-    /// Files (relative to the corpus) that must be indexed.
+    /// Awkward file names, all in `ok/names/`.
     static let names = ["with spaces.mp3", "quotes \"double\" 'single'.mp3", "-leading-dash.mp3", "--help.mp3",
                         "Björk – 東京 Ünïcødé.mp3", "emoji 🎵🎸.mp3", "new\nline.mp3"]
     static let deep = "ok/deep/" + (1...40).map { String(format: "level-%02d", $0) }.joined(separator: "/") + "/deep.mp3"
+    /// Files (relative to the corpus) that must be indexed without a warning.
     static let valid: Set<String> = Set(
         ["ok/tone.mp3", "ok/tone.flac", "ok/short.mp3", "ok/long.mp3", "ok/cover.mp3", "ok/tag-utf8.mp3",
          "ok/tag-utf16.mp3", "ok/tag-huge.mp3", "ok/loop/inside.mp3", deep] + names.map { "ok/names/" + $0 })
@@ -61,6 +62,16 @@ import Testing
     }
 
     struct CorpusError: Error { let message: String }
+
+    /// A copy of the scanned library, for tests that write to it (the others read the
+    /// library as the first scan left it, in whatever order they run).
+    static func copyOfLibrary(_ scanned: Scanned, _ name: String = #function) async throws -> String {
+        let db = try TestSupport.temporaryFolder(name) + "/library.sqlite"
+        let source = try DatabaseQueue(path: scanned.db)
+        try await source.writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [db]) }
+        try source.close()
+        return db
+    }
 
     /// Scans with the shipped model. `ephemeral.mp3` is deleted after the walk has seen it
     /// (it sorts before `ok/`, whose listing deletes it), so it disappears during the scan.
@@ -202,7 +213,8 @@ import Testing
     func readOnlyAndIncremental() async throws {
         let scanned = try await Self.scanned.value
         #expect(try TestSupport.checksums(under: scanned.root) == scanned.before)
-        let second = try await Self.scan(scanned.root, db: scanned.db)
+        let db = try await Self.copyOfLibrary(scanned)
+        let second = try await Self.scan(scanned.root, db: db)
         #expect(second.unchanged == Self.valid.count + Self.damaged.count)
         #expect(second.stillFailing == Self.bad.count)
         #expect(second.new + second.updated + second.failed + second.removed == 0)
@@ -211,10 +223,10 @@ import Testing
         // Touched bad files and a damaged one are read again: the same outcomes, no duplicates.
         let touched = Array(Self.bad.keys) + ["damaged/flac-truncated-50.flac"]
         for file in touched { TestSupport.setModificationTime(scanned.root + "/" + file, seconds: 1_600_000_000) }
-        let third = try await Self.scan(scanned.root, db: scanned.db)
+        let third = try await Self.scan(scanned.root, db: db)
         #expect(third.updated == 1 && third.failed == Self.bad.count && third.new == 0 && third.removed == 0)
         #expect(third.warnings.contains { $0.hasPrefix(scanned.root + "/damaged/flac-truncated-50.flac: truncated or damaged") })
-        let library = try Library(path: scanned.db, readOnly: true)
+        let library = try Library(path: db, readOnly: true)
         #expect(try library.allFailures().count == Self.bad.count)
         #expect(try library.allTracks().count == Self.valid.count + Self.damaged.count)
         #expect(try TestSupport.checksums(under: scanned.root) == scanned.before)
@@ -226,11 +238,8 @@ import Testing
     @Test("playlist, similar and info read while scans write, without lock errors")
     func readersDuringScans() async throws {
         let scanned = try await Self.scanned.value
-        let folder = try TestSupport.temporaryFolder("hostile-concurrent")
-        let db = folder + "/library.sqlite"
-        let source = try DatabaseQueue(path: scanned.db)
-        try await source.writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [db]) }
-        try source.close()
+        let db = try await Self.copyOfLibrary(scanned)
+        let folder = (db as NSString).deletingLastPathComponent
         let library = try Library(path: db)
         let music = folder + "/music"
         let short = scanned.root + "/ok/short.mp3"
