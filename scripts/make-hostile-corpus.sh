@@ -14,7 +14,7 @@
 #                  (ID3 text frames with invalid UTF-8 and UTF-16), tag-huge.mp3 (a 1 MiB
 #                  title and 10,000 genre values),
 #                  names/ (spaces, quotes, a leading dash, non-ASCII, emoji, a newline),
-#                  deep/ (a file 40 folders down), loop/ (a symlink back to its parent)
+#                  deep/ (a file 40 folders down), loop/ (symlinks to itself and to its parent)
 #   damaged/       partly damaged files, indexed from their readable part with a warning:
 #                  mp3-truncated-50.mp3, flac-truncated-50.flac, mp3-corrupt-middle.mp3
 #                  (64 KiB of noise over the middle), mp3-garbage-appended.mp3 (64 KiB of
