@@ -12,6 +12,7 @@ packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswresample-dev
   mpg123 flac sox lame vorbis-tools opus-tools ffmpeg
   util-linux bc
+  python3  # scripts/make-hostile-corpus.sh writes malformed tags with its standard library
   "$@"
 )
 

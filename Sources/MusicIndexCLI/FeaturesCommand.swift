@@ -96,8 +96,8 @@ struct FeaturesCommand: ParsableCommand {
             ? analysis.spectrograms.first.map { [$0.rows, $0.columns] } ?? [0]
             : analysis.segments.first.map { [analysis.segments.count, $0.rows, $0.columns] } ?? [0]
         if json {
-            let record = FeaturesRecord(path: path, duration: analysis.duration, backend: analysis.backend,
-                                        skippedFrames: analysis.skippedFrames, segmentsShape: shape,
+            let record = FeaturesRecord(path: path, duration: analysis.duration, declaredDuration: analysis.declaredDuration,
+                                        backend: analysis.backend, skippedFrames: analysis.skippedFrames, segmentsShape: shape,
                                         segmentsFile: segmentsFile, spans: analysis.spans, features: analysis.features)
             print((try? JSONOutput.string(record, pretty: false)) ?? "{}")
             return
@@ -110,6 +110,9 @@ struct FeaturesCommand: ParsableCommand {
         line("decoder", analysis.backend)
         if analysis.skippedFrames > 0 { line("damaged frames", "\(analysis.skippedFrames) skipped") }
         line("duration", analysis.duration.map { String(format: "%.2f s", $0) })
+        if let readable = analysis.duration, let declared = analysis.declaredDuration, declared - readable >= 0.5 {
+            line("declared duration", String(format: "%.2f s (the rest is missing or damaged)", declared))
+        }
         line("segments", shape.map(String.init).joined(separator: " x ") + (segmentsFile.map { " -> \($0)" } ?? ""))
         guard let f = analysis.features else { return }
         func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "n/a" }
@@ -149,7 +152,9 @@ struct FeaturesCommand: ParsableCommand {
 /// One line of `features --json`.
 struct FeaturesRecord: Encodable {
     let path: String
+    /// Seconds that can be decoded, and the length the file's headers declare.
     let duration: Double?
+    let declaredDuration: Double?
     let backend: String
     let skippedFrames: Int
     let segmentsShape: [Int]

@@ -43,10 +43,12 @@ struct InfoCommand: ParsableCommand {
         }
     }
 
-    /// The track's JSON with its stored features (or null) under "features".
+    /// The track's JSON with its stored features (or null) under "features", and what
+    /// decoding found damaged or missing (or null) under "damage".
     static func json(_ track: Track, features: StoredFeatures?, genres: GenreAnalysis?) throws -> String {
         var object = try JSONSerialization.jsonObject(with: Data(JSONOutput.string(track).utf8)) as? [String: Any] ?? [:]
         object["features"] = try features.map { try JSONSerialization.jsonObject(with: Data(JSONOutput.string($0.features).utf8)) } ?? NSNull()
+        object["damage"] = features?.damage ?? NSNull()
         object["genres"] = genres.map { analysis -> [String: Any] in
             [
                 "model": analysis.model.name, "model_version": analysis.model.version,
@@ -74,6 +76,7 @@ struct InfoCommand: ParsableCommand {
             print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(value.map { String(format: format, $0) } ?? "n/a")")
         }
         print("features:        \(stored.full ? "whole track (--full)" : "default windows policy"), \(String(format: "%.1f", f.analysedSeconds)) s analysed")
+        if let damage = stored.damage { print(TerminalText.line("damage           \(damage)")) }
         line("tempo", f.tempo, "%.1f BPM")
         print("key              \(f.key.map { "\($0) \(f.mode ?? "")" } ?? "n/a")")
         line("loudness", f.loudness, "%.1f LUFS")
@@ -89,7 +92,7 @@ struct InfoCommand: ParsableCommand {
     static func printText(_ track: Track) {
         func line(_ name: String, _ value: Any?) {
             guard let value else { return }
-            print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(value)")
+            print(TerminalText.line("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(value)"))
         }
         let t = track.tags, a = track.audio
         line("id", track.id)
@@ -119,7 +122,7 @@ struct InfoCommand: ParsableCommand {
         line("scanned at", track.scannedAt)
         if !t.properties.isEmpty {
             print("properties:")
-            for property in t.properties { print("  \(property.key)=\(property.value)") }
+            for property in t.properties { print(TerminalText.line("  \(property.key)=\(property.value)")) }
         }
     }
 }

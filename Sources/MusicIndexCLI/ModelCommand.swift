@@ -24,9 +24,9 @@ struct ModelInfoCommand: ParsableCommand {
         }
         let loaded: GenreModel
         do {
-            loaded = try GenreModel(path: path)
+            loaded = try GenreModel.load(path: path)
         } catch {
-            throw CLIError("model file \(path): \(error)")
+            throw CLIError(String(describing: error))
         }
         let m = loaded.metadata
         let a = m.architecture

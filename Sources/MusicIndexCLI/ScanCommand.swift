@@ -61,6 +61,10 @@ struct ScanCommand: AsyncParsableCommand {
         for root in options.roots where !FileManager.default.fileExists(atPath: root) {
             throw CLIError("no such folder: \(root)")
         }
+        // A bad model file stops the scan before a library is created or opened.
+        if !tagsOnly, let path = options.modelPath {
+            do { _ = try GenreModel.load(path: path) } catch { throw CLIError(String(describing: error)) }
+        }
         let store = try library.open()
         let scanner: LibraryScanner
         do { scanner = try LibraryScanner(library: store, options: options) } catch { throw CLIError(String(describing: error)) }

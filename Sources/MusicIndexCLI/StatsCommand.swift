@@ -42,7 +42,7 @@ struct StatsCommand: ParsableCommand {
             }
             if failures && !failureList.isEmpty {
                 print("\nFailures:")
-                for failure in failureList { print("  \(failure.path) [\(failure.stage)]: \(failure.reason)") }
+                for failure in failureList { print(TerminalText.line("  \(failure.path) [\(failure.stage)]: \(failure.reason)")) }
             }
         } catch {
             throw CLIError(String(describing: error))

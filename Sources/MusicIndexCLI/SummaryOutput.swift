@@ -14,13 +14,13 @@ enum SummaryText {
         if !summary.failures.isEmpty {
             Swift.print("Failures:")
             for failure in summary.failures.prefix(50) {
-                Swift.print("  \(failure.path): \(failure.reason)")
+                Swift.print(TerminalText.line("  \(failure.path): \(failure.reason)"))
             }
             if summary.failures.count > 50 {
                 Swift.print("  ... and \(summary.failures.count - 50) more (musicindex stats --failures)")
             }
         }
-        for warning in summary.warnings { Swift.print("Warning: \(warning)") }
+        for warning in summary.warnings { Swift.print(TerminalText.line("Warning: \(warning)")) }
         if summary.interrupted { Swift.print("Work done so far is saved; run the same scan again to finish.") }
         Swift.print("Library: \(database)")
     }

@@ -76,6 +76,21 @@ struct AnalysisWindowsTests {
 
 @Suite("Track analysis")
 struct TrackAnalyzerTests {
+    @Test("a truncated file is analysed from what is left and flagged; almost nothing left is a failure")
+    func truncated() throws {
+        let half = try DecodeTests.truncatedCopy("source.flac", fraction: 0.6)
+        let analysis = try TrackAnalyzer().analyse(path: half)
+        #expect(analysis.features != nil && !analysis.segments.isEmpty)
+        let warning = try #require(AnalysisStage.damageWarning(analysis))
+        #expect(warning.contains("of its declared 2.0 s can be decoded; analysed from those"), "\(warning)")
+        #expect(AnalysisStage.damageWarning(try TrackAnalyzer().analyse(path: DecodeTests.path("source.flac"))) == nil)
+
+        let sliver = try DecodeTests.truncatedCopy("cbr.mp3", fraction: 0.1)
+        #expect(throws: StageFailure(.decode, "truncated or damaged: only 0.2 s of its declared 2.0 s can be decoded (libmpg123)")) {
+            _ = try TrackAnalyzer().analyse(path: sliver)
+        }
+    }
+
     @Test("a 120 BPM click track reads 120 +/- 1 BPM with strong beats")
     func clickTempo() throws {
         let folder = try TestSupport.temporaryFolder()

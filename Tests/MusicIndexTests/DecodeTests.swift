@@ -154,6 +154,48 @@ struct DecodeTests {
         #expect(samples.allSatisfy { $0.isFinite })
     }
 
+    /// A copy of a fixture cut to `fraction` of its bytes.
+    static func truncatedCopy(_ name: String, fraction: Double) throws -> String {
+        let data = try Data(contentsOf: folder.appendingPathComponent(name))
+        let path = try TestSupport.temporaryFolder("truncated") + "/" + name
+        try data.prefix(Int(Double(data.count) * fraction)).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("a truncated file reports its readable length; spans within it decode",
+          arguments: ["cbr.mp3", "source.flac"])
+    func truncated(name: String) throws {
+        let reader = try AudioReader(path: Self.truncatedCopy(name, fraction: 0.6))
+        let declared = try #require(reader.declaredDuration)
+        let readable = try #require(reader.duration)
+        #expect(abs(declared - 2.0) < 0.01)
+        #expect(readable > 0.9 && readable < 1.5, "readable \(readable) s")
+        // The last readable instant can be reached (libsndfile cannot seek past the cut).
+        #expect(try reader.signal(from: readable - 0.3, duration: 0.2, sampleRate: 22050).count == 4410)
+        let whole = try reader.signal(sampleRate: 22050)
+        #expect(abs(Double(whole.count) / 22050 - readable) < 0.05)
+    }
+
+    @Test("an intact file of every format is readable to its declared length and skips nothing")
+    func intactIsWhole() throws {
+        let decode = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path)
+            .filter { !$0.hasSuffix(".json") && $0 != "damaged.mp3" }.map(Self.path)
+        // The tag fixtures include MP3s without a LAME/Xing header, whose length libmpg123
+        // only estimates from the file size (wrongly, for id3v24.mp3): nothing to compare.
+        let tags = ["id3v1.mp3", "id3v23.mp3", "id3v24.mp3", "vorbis.flac", "vorbis.ogg", "plain.wav", "aac.m4a", "opus.opus"]
+            .map { TestSupport.tagFixtures.appendingPathComponent($0).path }
+        #expect(decode.count >= 13)
+        for path in decode + tags {
+            let name = (path as NSString).lastPathComponent
+            let reader = try AudioReader(path: path)
+            _ = try reader.signal(sampleRate: 22050)
+            // Without a LAME/Xing header an MP3 declares no length (libmpg123 estimates one).
+            let headerless = ["noxing.mp3", "id3v1.mp3", "id3v24.mp3"].contains(name)
+            #expect(headerless ? reader.declaredDuration == nil : reader.duration == reader.declaredDuration, "\(name)")
+            #expect(reader.skippedFrames == 0, "\(name)")
+        }
+    }
+
     @Test("files that are not decodable get specific errors")
     func undecodable() throws {
         let tags = TestSupport.tagFixtures

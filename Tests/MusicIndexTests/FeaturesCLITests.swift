@@ -26,6 +26,18 @@ import Testing
         #expect(npy.count == 128 + shape.reduce(1, *) * 4)
     }
 
+    @Test("a truncated file's readable and declared lengths are both reported")
+    func truncated() throws {
+        let path = try DecodeTests.truncatedCopy("source.flac", fraction: 0.6)
+        let record = try CLITests.json(try CLITests.run(["features", "--json", path]).stdout)
+        let readable = try #require(record["duration"] as? Double)
+        #expect(readable > 0.9 && readable < 1.5)
+        #expect(record["declaredDuration"] as? Double == 2.0)
+        let text = try CLITests.run(["features", path]).stdout
+        #expect(text.contains("declared duration    2.00 s (the rest is missing or damaged)"), "\(text)")
+        #expect(!(try CLITests.run(["features", DecodeTests.path("source.flac")]).stdout.contains("declared duration")))
+    }
+
     @Test("--segments-only --full skips the engineered features and covers the whole track")
     func segmentsOnly() throws {
         let out = try TestSupport.temporaryFolder()
@@ -62,8 +74,10 @@ import Testing
         #expect(document["gruHidden"] as? Int == 7)
         let broken = try CLITests.run(["model", "info", "--model", TestSupport.tagFixtures.appendingPathComponent("text.mp3").path])
         #expect(broken.status == 1)
-        #expect(broken.stderr.contains("text.mp3"))
-        #expect(try CLITests.run(["model", "info", "--model", "/nonexistent.safetensors"]).status == 1)
+        #expect(broken.stderr.contains("text.mp3 is not a usable musicindex model: "))
+        let missing = try CLITests.run(["model", "info", "--model", "/nonexistent.safetensors"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("model file /nonexistent.safetensors does not exist"))
     }
 
     @Test("the shipped default model loads, and a scan of the example music classifies every clip with it")

@@ -27,6 +27,19 @@ import Testing
         #expect(failureReason("image.mp3") == "not an audio file: the content is a JPEG image")
     }
 
+    /// An ID3v2 size field that runs past the end of the file hides where the audio starts.
+    @Test func id3SizePastTheEndIsACorruptTag() throws {
+        let folder = try TestSupport.temporaryFolder()
+        var bytes = [UInt8](try Data(contentsOf: TestSupport.tagFixtures.appendingPathComponent("id3v23.mp3")))
+        #expect(bytes.starts(with: Array("ID3".utf8)))
+        bytes.replaceSubrange(6..<10, with: [0x5F, 0x7F, 0x7F, 0x7F])  // 200 MB, syncsafe
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/bogus.mp3"))
+        guard case .failure(let failure) = probe(folder + "/bogus.mp3") else { Issue.record("expected a failure"); return }
+        #expect(failure.stage == .probe && !failure.ignorable)
+        #expect(failure.reason == "corrupt ID3v2 tag: its size field says the tags end at byte \(0x0BFF_FFFF + 10), "
+                + "past the end of the file (\(bytes.count) bytes)")
+    }
+
     @Test func nonAudioUnderAnotherNameIsIgnoredNotFailed() throws {
         let folder = try TestSupport.temporaryFolder()
         try Data("hello".utf8).write(to: URL(fileURLWithPath: folder + "/notes.readme"))

@@ -48,6 +48,15 @@ struct QueryM3UTests {
             """)
     }
 
+    @Test("a path with a line break becomes a file:// URL; a name with one is cleaned")
+    func lineBreakInPath() throws {
+        let path = "/music/new\nline 🎵.mp3"
+        let text = M3UWriter.text([.init(path: path, duration: 1, artist: nil, title: nil)], relativeTo: "/music")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines == ["#EXTM3U", "#EXTINF:1,new line 🎵", "file:///music/new%0Aline%20%F0%9F%8E%B5.mp3", ""])
+        #expect(try #require(URL(string: String(lines[2]))).path == path)
+    }
+
     @Test("relative paths resolve from the playlist's folder")
     func relative() {
         #expect(M3UWriter.relativePath(from: "/music/lists", to: "/music/a/b.mp3") == "../a/b.mp3")

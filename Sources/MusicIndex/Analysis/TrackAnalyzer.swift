@@ -3,8 +3,11 @@ import Foundation
 /// What the front end makes of one track: the model-input segments and the engineered
 /// features.
 public struct TrackAnalysis: Sendable {
-    /// The track's length in seconds, when the decoder knows it.
+    /// The track's length in seconds, when the decoder knows it: what can be read.
     public var duration: Double?
+    /// The length the file's headers declare, when known; longer than `duration` when part
+    /// of the stream is missing.
+    public var declaredDuration: Double?
     /// The spans that were decoded.
     public var spans: [AnalysisWindows.Span]
     /// Model-input segments, each a mel-spectrogram in dB of [nMels, segmentFrames].
@@ -60,6 +63,7 @@ public struct TrackAnalyzer: Sendable {
         } catch {
             throw StageFailure(.decode, error.reason)
         }
+        try Self.checkReadable(reader)
         let spans = windows.spans(trackDuration: reader.duration, hopLength: parameters.hopLength,
                                   sampleRate: parameters.sampleRate)
         let meter = wantFeatures ? LoudnessSink(sampleRate: reader.nativeSampleRate, channels: reader.channels) : nil
@@ -112,8 +116,24 @@ public struct TrackAnalyzer: Sendable {
         // A whole-track read measured the length exactly; a header may only estimate it.
         let wholeTrack = spans.count == 1 && spans[0].start == 0 && spans[0].duration == nil
         let duration = wholeTrack ? Double(decodedSamples) / Double(parameters.sampleRate) : reader.duration
-        return TrackAnalysis(duration: duration, spans: spans, segments: segments, spectrograms: spectrograms, features: features,
-                             backend: reader.backend, skippedFrames: reader.skippedFrames)
+        return TrackAnalysis(duration: duration, declaredDuration: reader.declaredDuration, spans: spans, segments: segments,
+                             spectrograms: spectrograms, features: features, backend: reader.backend,
+                             skippedFrames: reader.skippedFrames)
+    }
+
+    /// A partly readable file with less audio than this (about one model segment) and under a
+    /// quarter of its declared length is too little to analyse.
+    public static let minimumReadableSeconds = 3.0
+
+    /// A file that is only partly readable is analysed from what can be read, unless almost
+    /// all of it is missing: under `minimumReadableSeconds` readable and under a quarter of
+    /// the declared length. Analysing such a fragment, padded with silence, would describe
+    /// the silence.
+    static func checkReadable(_ reader: AudioReader) throws(StageFailure) {
+        guard let readable = reader.duration, let declared = reader.declaredDuration,
+              readable < minimumReadableSeconds, readable < declared / 4 else { return }
+        throw StageFailure(.decode, String(format: "truncated or damaged: only %.1f s of its declared %.1f s can be decoded",
+                                           readable, declared) + " (\(reader.backend))")
     }
 }
 

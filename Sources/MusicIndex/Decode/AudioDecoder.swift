@@ -10,8 +10,12 @@ protocol AudioDecoder: AnyObject {
     var sampleRate: Int { get }
     /// Interleaved channels per frame (at least 1).
     var channels: Int { get }
-    /// Total frames in the stream when the container or a scan of it says so, else nil.
+    /// Total frames in the stream when the container or a scan of it says so, else nil. For
+    /// a file found to be truncated or damaged, the frames that can actually be read.
     var frameCount: Int? { get }
+    /// The length the file's headers declare, when known; more than `frameCount` when part
+    /// of the stream is missing.
+    var declaredFrameCount: Int? { get }
     /// Damaged frames the decoder skipped so far (resynchronised past).
     var skippedFrames: Int { get }
 
@@ -22,6 +26,10 @@ protocol AudioDecoder: AnyObject {
     /// Decodes up to `maxFrames` frames, appending `frames * channels` interleaved samples to
     /// `buffer`. Returns the number of frames appended; 0 only at the end of the stream.
     func read(appendingTo buffer: inout [Float], maxFrames: Int) throws(DecodeError) -> Int
+}
+
+extension AudioDecoder {
+    var declaredFrameCount: Int? { frameCount }
 }
 
 /// Why a file could not be decoded. The reason is specific and written for the user.

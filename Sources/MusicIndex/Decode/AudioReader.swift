@@ -53,6 +53,9 @@ public final class AudioReader {
     /// Length in seconds when known: exact for lossless formats and MP3s with a LAME/Xing
     /// header, an estimate from the bitrate for MP3s without one.
     public var duration: Double? { decoder.frameCount.map { Double($0) / Double(decoder.sampleRate) } }
+    /// The length the file's headers declare, in seconds; longer than `duration` when the
+    /// decoder found part of the stream missing (a truncated file, junk in the middle).
+    public var declaredDuration: Double? { decoder.declaredFrameCount.map { Double($0) / Double(decoder.sampleRate) } }
     /// Damaged frames skipped so far.
     public var skippedFrames: Int { decoder.skippedFrames }
 

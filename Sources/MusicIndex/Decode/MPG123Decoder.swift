@@ -7,11 +7,21 @@ internal import MPG123System
 /// so the LAME/Xing encoder delay and padding are removed and a track decodes to exactly
 /// its recorded sample count. Damaged data is skipped: libmpg123 resynchronises on the next
 /// valid frame header for as far as it has to (`MPG123_RESYNC_LIMIT` -1).
+///
+/// A file with a LAME tag (a Xing/Info header carrying the encoder's delay, so its frame
+/// count is exact) is checked against it when opened: libmpg123 parses every
+/// frame header (no decoding; one sequential read of the file) and the frames actually there
+/// are compared with the count the encoder wrote. Frames lost to truncation or to junk in the
+/// middle count as skipped, and `frameCount` is the readable length, so analysis windows fall
+/// on audio that exists; junk after the last frame that happens to parse as frames counts as
+/// skipped too and is not decoded (the stream ends at the declared length).
 final class MPG123Decoder: AudioDecoder {
     let backend = "libmpg123"
     let sampleRate: Int
     let channels: Int
     private(set) var skippedFrames = 0
+    /// Frames that parsed beyond the declared end (junk appended to the file).
+    private(set) var trailingJunkFrames = 0
     private let handle: OpaquePointer
     private let path: String
     private var atEnd = false
@@ -19,6 +29,9 @@ final class MPG123Decoder: AudioDecoder {
     /// header declared (nil without one).
     private var position = 0
     private let declaredFrames: Int?
+    /// The readable length in samples, measured by parsing the whole stream (nil without a
+    /// LAME tag, where there is nothing to compare it with).
+    private let readableFrames: Int?
 
     init(path: String) throws(DecodeError) {
         var error: Int32 = 0
@@ -64,13 +77,25 @@ final class MPG123Decoder: AudioDecoder {
         }
         sampleRate = rate
         channels = Int(channelCount)
-        // Only a LAME/Xing frame count is exact ("accurate" positions); a size-based estimate
-        // cannot tell missing audio from a wrong guess.
+        // Only a LAME/Xing frame count is exact; a size-based estimate cannot tell missing
+        // audio from a wrong guess. libmpg123 calls positions "accurate" for estimates too,
+        // so the LAME tag's encoder delay (-1 without one) is the proof of a count.
         var accurate = 0
+        var encoderDelay = 0
         var unused = 0.0
         mpg123_getstate2(handle, Int32(MPG123_ACCURATE.rawValue), &accurate, &unused)
+        mpg123_getstate2(handle, Int32(MPG123_ENC_DELAY.rawValue), &encoderDelay, &unused)
         let length = mpg123_length(handle)
-        declaredFrames = accurate != 0 && length > 0 ? Int(length) : nil
+        declaredFrames = accurate != 0 && encoderDelay >= 0 && length > 0 ? Int(length) : nil
+        if let declared = declaredFrames, mpg123_scan(handle) == MPG123_OK.rawValue, mpg123_length(handle) > 0 {
+            let found = Int(mpg123_length(handle))
+            let samplesPerFrame = max(1, Int(mpg123_spf(handle)))
+            readableFrames = min(found, declared)
+            trailingJunkFrames = max(0, found - declared) / samplesPerFrame
+            skippedFrames = max(0, declared - found) / samplesPerFrame + trailingJunkFrames
+        } else {
+            readableFrames = nil
+        }
     }
 
     deinit {
@@ -83,9 +108,13 @@ final class MPG123Decoder: AudioDecoder {
     /// CBR). No extra pass over the file: the exact count of a headerless VBR file is known
     /// only once it has been decoded.
     var frameCount: Int? {
+        if let readableFrames { return readableFrames }
         let length = mpg123_length(handle)
         return length > 0 ? Int(length) : nil
     }
+
+    /// The LAME/Xing header's length; nil without one (a size-based estimate declares nothing).
+    var declaredFrameCount: Int? { declaredFrames }
 
     func seek(toFrame frame: Int) throws(DecodeError) {
         let result = mpg123_seek(handle, off_t(max(0, frame)), SEEK_SET)
@@ -103,8 +132,14 @@ final class MPG123Decoder: AudioDecoder {
 
     func read(appendingTo buffer: inout [Float], maxFrames: Int) throws(DecodeError) -> Int {
         if atEnd || maxFrames <= 0 { return 0 }
+        // Junk after the declared end is not audio, even where it parses as frames.
+        let limit = trailingJunkFrames > 0 ? (declaredFrames ?? Int.max) - position : Int.max
+        if limit <= 0 {
+            atEnd = true
+            return 0
+        }
         let start = buffer.count
-        let wanted = maxFrames * channels
+        let wanted = min(maxFrames, limit) * channels
         var filled = 0
         var failure: DecodeError?
         var idleReads = 0

@@ -6,11 +6,18 @@ internal import SndFileSystem
 ///
 /// The file is opened with `SFM_READ` only. Integer PCM comes out scaled to -1...1 by
 /// libsndfile; float files pass through unchanged.
+///
+/// A truncated file still declares its whole length (FLAC's STREAMINFO, a WAV data chunk),
+/// and libsndfile cannot seek past the cut. When opening, the last declared frame is sought
+/// (on a second handle); if that fails, the readable length is found by bisection over seeks
+/// (a few dozen, each a short read), and `frameCount` is that length, so analysis windows fall
+/// on audio that exists.
 final class SndFileDecoder: AudioDecoder {
     let backend = "libsndfile"
     let sampleRate: Int
     let channels: Int
     let frameCount: Int?
+    let declaredFrameCount: Int?
     let skippedFrames = 0
     private let file: OpaquePointer
     private var position = 0
@@ -28,7 +35,36 @@ final class SndFileDecoder: AudioDecoder {
         sampleRate = Int(info.samplerate)
         channels = Int(info.channels)
         // Some streams (Ogg without a final granule, for one) report no length.
-        frameCount = info.frames > 0 && info.frames < Int64(Int32.max) * 1024 ? Int(info.frames) : nil
+        let declared = info.frames > 0 && info.frames < Int64(Int32.max) * 1024 ? Int(info.frames) : nil
+        declaredFrameCount = declared
+        frameCount = declared.map { Self.readableFrames(path: path, declared: $0) }
+    }
+
+    /// The number of frames up to the last one libsndfile can seek to (`declared` when the
+    /// last declared frame is reachable). A failed seek can leave a handle unusable, so the
+    /// probing runs on handles of its own, opened again after each failure.
+    private static func readableFrames(path: String, declared: Int) -> Int {
+        var probe: OpaquePointer?
+        defer { if let probe { sf_close(probe) } }
+        func reachable(_ frame: Int) -> Bool {
+            if probe == nil {
+                var info = SF_INFO()
+                probe = sf_open(path, Int32(SFM_READ), &info)
+            }
+            guard let handle = probe else { return false }
+            if sf_seek(handle, sf_count_t(frame), SEEK_SET) >= 0 { return true }
+            sf_close(handle)
+            probe = nil
+            return false
+        }
+        if reachable(declared - 1) { return declared }
+        // Invariant: `low` is reachable (or 0), `high` is not.
+        var low = 0, high = declared - 1
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if reachable(middle) { low = middle } else { high = middle }
+        }
+        return reachable(low) ? low + 1 : 0
     }
 
     deinit { sf_close(file) }

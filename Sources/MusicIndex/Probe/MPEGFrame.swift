@@ -85,12 +85,18 @@ enum ID3v2 {
 
     /// The offset just past any ID3v2 tags at the start of the file (0 when there are none).
     static func endOfLeadingTags(in file: ReadOnlyFile) throws(FileOpenError) -> Int64 {
+        min(try declaredEndOfLeadingTags(in: file), file.size)
+    }
+
+    /// Where the leading ID3v2 tags say they end; past the end of the file when a size field
+    /// is corrupt.
+    static func declaredEndOfLeadingTags(in file: ReadOnlyFile) throws(FileOpenError) -> Int64 {
         var offset: Int64 = 0
         while offset < file.size {
             let header = try file.read(at: offset, count: 10)
             guard let length = length(of: header, at: 0) else { break }
             offset += Int64(length)
         }
-        return min(offset, file.size)
+        return offset
     }
 }

@@ -11,10 +11,18 @@ struct ProbeStage: ScanStage {
     func run(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure) {
         let claimsAudio = Self.audioExtensions.contains(draft.file.fileExtension)
         let kind: ContentKind
+        let tagEnd: Int64
         do {
+            tagEnd = try ID3v2.declaredEndOfLeadingTags(in: file)
             kind = try ContentSniffer.kind(of: file, fileExtension: draft.file.fileExtension)
         } catch {
             throw StageFailure(.open, "read error: \(error.message)")
+        }
+        // A tag that claims more bytes than the file has hides where the audio starts;
+        // neither TagLib nor libmpg123 reads past it.
+        if tagEnd > file.size {
+            throw StageFailure(.probe, "corrupt ID3v2 tag: its size field says the tags end at byte \(tagEnd), "
+                               + "past the end of the file (\(file.size) bytes)", ignorable: !claimsAudio)
         }
         switch kind {
         case .empty:

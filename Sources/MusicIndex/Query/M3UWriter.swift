@@ -6,7 +6,9 @@ import Foundation
 /// - <Title>` and the track's path on the next line, lines ending in "\n". Seconds are whole
 /// (rounded), -1 when unknown. A missing artist or title falls back to the file name without
 /// extension. Paths are absolute, or relative to the playlist's own folder (`relativeTo`),
-/// which is what players resolve them against.
+/// which is what players resolve them against. A path with a line break in it cannot be an
+/// M3U line, so it is written as a percent-encoded `file://` URL instead (always absolute),
+/// which players read as the same file.
 public enum M3UWriter {
     public struct Entry: Sendable, Equatable {
         public var path: String
@@ -28,7 +30,7 @@ public enum M3UWriter {
         var out = "#EXTM3U\n"
         for entry in entries {
             let seconds = entry.duration.map { Int($0.rounded()) } ?? -1
-            let name = ((entry.path as NSString).lastPathComponent as NSString).deletingPathExtension
+            let name = clean(((entry.path as NSString).lastPathComponent as NSString).deletingPathExtension) ?? "-"
             let label: String
             switch (clean(entry.artist), clean(entry.title)) {
             case let (artist?, title?): label = "\(artist) - \(title)"
@@ -37,7 +39,7 @@ public enum M3UWriter {
             case (nil, nil): label = name
             }
             out += "#EXTINF:\(seconds),\(label)\n"
-            out += (folder.map { relativePath(from: $0, to: entry.path) } ?? entry.path) + "\n"
+            out += location(of: entry.path, relativeTo: folder) + "\n"
         }
         return out
     }
@@ -48,6 +50,15 @@ public enum M3UWriter {
         let folder = (absolute as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data(text(entries, relativeTo: relative ? folder : nil).utf8).write(to: URL(fileURLWithPath: absolute), options: .atomic)
+    }
+
+    /// The entry line for `path`: the path itself (relative to `folder` when given), or a
+    /// `file://` URL when the path holds a line break.
+    static func location(of path: String, relativeTo folder: String?) -> String {
+        if path.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
+            return URL(fileURLWithPath: path).absoluteString
+        }
+        return folder.map { relativePath(from: $0, to: path) } ?? path
     }
 
     /// `target` relative to the folder `base` (both absolute): "../b/c.mp3".

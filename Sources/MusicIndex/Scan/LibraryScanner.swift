@@ -51,7 +51,7 @@ public struct LibraryScanner: Sendable {
     }
 
     /// The per-file stages, in order.
-    func stages(analyzer: TrackAnalyzer, analysedFeatures: Set<String>, classifier: GenreClassifier?,
+    func stages(analyzer: TrackAnalyzer, analysedFeatures: [String: String?], classifier: GenreClassifier?,
                 analysedByModel: Set<String>) -> [any ScanStage] {
         if options.tagsOnly { return [ProbeStage(), TagStage(), HashStage(policy: .whereKnown)] }
         return [ProbeStage(), TagStage(), HashStage(policy: .always),
@@ -65,8 +65,8 @@ public struct LibraryScanner: Sendable {
             return (try TrackAnalyzer(windows: AnalysisWindows(full: options.full)), nil)
         }
         if let reason = BLAS.unavailableReason { throw .missingLibrary(reason) }
+        let model = try GenreModel.load(path: path)
         do {
-            let model = try GenreModel(path: path)
             let analyzer = try TrackAnalyzer(parameters: model.features,
                                              windows: AnalysisWindows(segmentFrames: model.segmentFrames, full: options.full))
             return (analyzer, try GenreClassifier(model: model, frontEnd: analyzer.parameters))
@@ -89,7 +89,7 @@ public struct LibraryScanner: Sendable {
 
         let known = try library.knownFiles(under: options.roots)
         let (analyzer, classifier) = try loadAnalysis()
-        let analysed = options.tagsOnly ? [] : try library.analysedHashes(frontEnd: analyzer.frontEndIdentity, full: options.full)
+        let analysed: [String: String?] = options.tagsOnly ? [:] : try library.analysedHashes(frontEnd: analyzer.frontEndIdentity, full: options.full)
         var analysedByModel: Set<String> = []
         if let classifier { analysedByModel = try library.analysedHashes(model: ModelIdentity(classifier.model)) }
         let scanID = try library.beginScan(roots: options.roots, at: Timestamp.now())
@@ -102,7 +102,7 @@ public struct LibraryScanner: Sendable {
             seen.insert(file.path)
             if let entry = known[file.path], entry.size == file.size, entry.mtimeNanoseconds == file.mtimeNanoseconds,
                options.tagsOnly || entry.isFailure || entry.audioHash.map({ hash in
-                   analysed.contains(hash) && (classifier == nil || analysedByModel.contains(hash))
+                   analysed[hash] != nil && (classifier == nil || analysedByModel.contains(hash))
                }) ?? false {
                 // Unchanged, and analysed already (or analysis is not wanted).
                 if entry.isFailure { summary.stillFailing += 1 } else { summary.unchanged += 1 }
@@ -183,10 +183,20 @@ public struct LibraryScanner: Sendable {
             do {
                 try stage.run(&draft, file: handle)
             } catch {
-                return error.ignorable ? .ignored(file) : .failed(file, error)
+                if error.ignorable { return .ignored(file) }
+                // Later stages open the path again (TagLib, the decoders): a file deleted or
+                // moved away while it was being read has vanished; it did not fail.
+                if !Self.stillExists(file.path) { return .vanished(file) }
+                return .failed(file, error)
             }
         }
         return .indexed(draft)
+    }
+
+    /// Whether a path still names something (a dangling or vanished path does not).
+    static func stillExists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 || (errno != ENOENT && errno != ENOTDIR)
     }
 }
 

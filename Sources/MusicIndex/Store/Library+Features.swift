@@ -3,13 +3,17 @@ internal import GRDB
 
 extension Library {
     /// Audio hashes whose features were computed with the given front end (and, when
-    /// `full` is set, over whole tracks), so a scan analyses only what it must.
-    func analysedHashes(frontEnd: String, full: Bool) throws(MusicIndexError) -> Set<String> {
+    /// `full` is set, over whole tracks), so a scan analyses only what it must, with the
+    /// damage found when they were (nil for payloads that decoded whole).
+    func analysedHashes(frontEnd: String, full: Bool) throws(MusicIndexError) -> [String: String?] {
         try read { db in
             let sql = full
-                ? "SELECT audio_hash FROM features WHERE front_end = ? AND full = 1"
-                : "SELECT audio_hash FROM features WHERE front_end = ?"
-            return Set(try String.fetchAll(db, sql: sql, arguments: [frontEnd]))
+                ? "SELECT audio_hash, damage FROM features WHERE front_end = ? AND full = 1"
+                : "SELECT audio_hash, damage FROM features WHERE front_end = ?"
+            var hashes: [String: String?] = [:]
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: [frontEnd])
+            while let row = try rows.next() { hashes[row[0]] = .some(row[1]) }
+            return hashes
         }
     }
 
@@ -31,15 +35,15 @@ extension Library {
             f.loudness, f.loudnessRange, f.rms, f.spectralCentroid, f.spectralBandwidth, f.spectralRolloff,
             f.spectralFlatness, f.zeroCrossingRate, jsonArray(f.mfccMean), jsonArray(f.mfccStd),
             jsonArray(f.chromaMean), f.key, f.mode, f.keyConfidence, f.energy, f.danceability,
-            f.acousticness, f.instrumentalness, time,
+            f.acousticness, f.instrumentalness, time, analysis.damage,
         ]
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO features (audio_hash, front_end, full, analysed_seconds, tempo,
                 beat_strength, onset_rate, loudness, loudness_range, rms, spectral_centroid,
                 spectral_bandwidth, spectral_rolloff, spectral_flatness, zero_crossing_rate,
                 mfcc_mean, mfcc_std, chroma_mean, key, mode, key_confidence, energy, danceability,
-                acousticness, instrumentalness, analysed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                acousticness, instrumentalness, analysed_at, damage)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: StatementArguments(values))
     }
 
@@ -63,6 +67,8 @@ struct AnalysedFeatures: Sendable, Equatable {
     var features: TrackFeatures
     var frontEnd: String
     var full: Bool
+    /// What decoding found damaged or missing (the scan's warning), nil when nothing.
+    var damage: String? = nil
 }
 
 /// Features as stored, with what they were computed with.
@@ -71,6 +77,9 @@ public struct StoredFeatures: Sendable, Equatable {
     public var frontEnd: String
     public var full: Bool
     public var analysedAt: String
+    /// What decoding found damaged or missing when these were computed (the features then
+    /// describe the readable part), nil when the audio decoded whole.
+    public var damage: String?
 
     init(row: Row) {
         func array(_ column: String) -> [Double] {
@@ -89,5 +98,6 @@ public struct StoredFeatures: Sendable, Equatable {
         frontEnd = row["front_end"]
         full = row["full"]
         analysedAt = row["analysed_at"]
+        damage = row["damage"]
     }
 }

@@ -124,7 +124,7 @@ public final class Library: Sendable {
         if let error = error as? DatabaseError {
             switch error.resultCode {
             case .SQLITE_NOTADB: return .notALibrary(path: path, detail: "not an SQLite database")
-            case .SQLITE_CORRUPT: return .database(path: path, detail: "the database file is corrupt")
+            case .SQLITE_CORRUPT: return .corruptLibrary(path: path, detail: error.message ?? "database disk image is malformed")
             case .SQLITE_CANTOPEN: return .database(path: path, detail: "cannot open the database file (\(error.message ?? "unknown reason"))")
             case .SQLITE_READONLY: return .database(path: path, detail: "the database is read-only")
             case .SQLITE_FULL: return .database(path: path, detail: "the disk is full")

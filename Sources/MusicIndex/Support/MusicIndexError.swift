@@ -9,7 +9,9 @@ public enum MusicIndexError: Error, CustomStringConvertible, Equatable {
     case newerSchema(path: String, found: Int, supported: Int)
     /// No library exists at the path (for commands that only read).
     case noLibrary(path: String)
-    /// SQLite refused an operation (unwritable folder, full disk, corrupt file, ...).
+    /// The library file is damaged (SQLite found its pages malformed).
+    case corruptLibrary(path: String, detail: String)
+    /// SQLite refused an operation (unwritable folder, full disk, ...).
     case database(path: String, detail: String)
     /// A track asked for by id or path is not in the library.
     case trackNotFound(String)
@@ -28,6 +30,8 @@ public enum MusicIndexError: Error, CustomStringConvertible, Equatable {
             "\(path) was written by a newer musicindex (schema version \(found); this version knows up to \(supported)); it was left untouched."
         case .noLibrary(let path):
             "no library at \(path); run `musicindex scan FOLDER` first, or pass --db"
+        case .corruptLibrary(let path, let detail):
+            "\(path) is a damaged musicindex library (SQLite: \(detail)); it was left untouched. Restore a backup, or move it away (or pass --db) and scan again to build a new one."
         case .database(let path, let detail):
             "database error in \(path): \(detail)"
         case .trackNotFound(let what):
