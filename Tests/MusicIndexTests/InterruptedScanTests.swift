@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 @testable import MusicIndex
 
@@ -184,5 +185,54 @@ import Testing
         #expect(expected["tracks"]?.count == total - 3 && expected["failures"]?.count == 3)
         #expect((expected["features"]?.count ?? 0) >= total - 12 && expected["analyses"]?.count == expected["features"]?.count)
         #expect(try TestSupport.checksums(under: folder) == before, "a music file changed")
+    }
+
+    /// Lists folders and counts how many it listed.
+    final class CountingLister: DirectoryLister {
+        let listed = Atomic<Int>(0)
+        func names(in path: String) -> Result<[String], DirectoryListingError> {
+            listed.add(1, ordering: .relaxed)
+            return SystemDirectoryLister().names(in: path)
+        }
+    }
+
+    /// A scan stopped while it lists folders reads nothing and removes nothing: a track the
+    /// walk did not reach is not gone.
+    @Test func scanStoppedDuringTheWalkRemovesNothing() async throws {
+        let folder = try TestSupport.copyOfTagFixtures()
+        for (index, file) in try FileManager.default.contentsOfDirectory(atPath: folder).sorted().enumerated() {
+            let album = folder + "/album\(index % 3)"
+            try FileManager.default.createDirectory(atPath: album, withIntermediateDirectories: true)
+            try FileManager.default.moveItem(atPath: folder + "/" + file, toPath: album + "/" + file)
+        }
+        let library = try Library(path: folder + ".sqlite")
+        let options = ScanOptions(roots: [folder], jobs: 2, tagsOnly: true)
+        let first = try await LibraryScanner(library: library, options: options).run()
+        #expect(first.new == 9 && first.failed == 3 && !first.interrupted)
+
+        let lister = CountingLister()
+        var stopping = options
+        stopping.lister = lister
+        let stopped = try await LibraryScanner(library: library, options: stopping).run(isCancelled: {
+            lister.listed.load(ordering: .relaxed) >= 2
+        })
+        #expect(stopped.interrupted)
+        #expect(lister.listed.load(ordering: .relaxed) == 2, "the walk must stop at the next folder")
+        #expect(stopped.removed == 0 && stopped.new == 0 && stopped.unchanged == 0)
+        let rows = try await DatabaseQueue(path: library.path).read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM tracks")!, try Int.fetchOne(db, sql: "SELECT count(*) FROM failures")!,
+             try String.fetchAll(db, sql: "SELECT status FROM scans ORDER BY id"))
+        }
+        #expect(rows.0 == 9 && rows.1 == 3)
+        #expect(rows.2 == ["completed", "interrupted"])
+    }
+
+    @Test func walkerStopsWhenCancelled() throws {
+        let folder = try TestSupport.copyOfTagFixtures()
+        let walker = LibraryWalker()
+        let whole = try walker.walk(roots: [folder])
+        #expect(!whole.cancelled && whole.files.count == 12)
+        let none = try walker.walk(roots: [folder], isCancelled: { true })
+        #expect(none.cancelled && none.files.isEmpty)
     }
 }

@@ -84,8 +84,17 @@ public struct LibraryScanner: Sendable {
         let clock = ContinuousClock.now
         var summary = ScanSummary()
         let walker = LibraryWalker(includeHidden: options.includeHidden, lister: options.lister)
-        let walk = try walker.walk(roots: options.roots)
+        let walk = try walker.walk(roots: options.roots, isCancelled: isCancelled)
         summary.warnings = walk.unreadableFolders.map { "cannot read folder \($0.path): \($0.reason)" }
+        if walk.cancelled {
+            // Stopped while listing folders: nothing is read, and nothing is removed, since a
+            // file the walk did not reach is not gone.
+            summary.interrupted = true
+            let scanID = try library.beginScan(roots: options.roots, at: Timestamp.now())
+            summary.elapsedSeconds = clock.duration(to: .now).seconds
+            try library.finishScan(id: scanID, summary: summary, at: Timestamp.now())
+            return summary
+        }
 
         let known = try library.knownFiles(under: options.roots)
         let (analyzer, classifier) = try loadAnalysis()

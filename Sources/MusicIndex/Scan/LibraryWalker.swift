@@ -61,6 +61,8 @@ public struct LibraryWalker: Sendable {
         public var files: [WalkedFile] = []
         /// Folders that could not be listed, with the reason.
         public var unreadableFolders: [(path: String, reason: String)] = []
+        /// The walk was stopped before it listed every folder: `files` is incomplete.
+        public var cancelled = false
     }
 
     public var includeHidden: Bool
@@ -72,14 +74,16 @@ public struct LibraryWalker: Sendable {
     }
 
     /// Walks each root (a folder or a single file); a root that does not exist throws.
-    public func walk(roots: [String]) throws(MusicIndexError) -> Result {
+    /// `isCancelled` is asked before each folder is listed; once it is true the walk stops
+    /// and the result says `cancelled`.
+    public func walk(roots: [String], isCancelled: () -> Bool = { false }) throws(MusicIndexError) -> Result {
         var result = Result()
         var visited = Set<FolderIdentity>()
         for root in roots {
             var info = stat()
             guard stat(root, &info) == 0 else { throw .missingFolder(path: root) }
             if isDirectory(info) {
-                walkFolder(root, info: info, visited: &visited, into: &result)
+                walkFolder(root, info: info, visited: &visited, into: &result, isCancelled: isCancelled)
             } else if isRegular(info) {
                 result.files.append(file(root, info))
             } else {
@@ -93,7 +97,12 @@ public struct LibraryWalker: Sendable {
         return result
     }
 
-    private func walkFolder(_ path: String, info: stat, visited: inout Set<FolderIdentity>, into result: inout Result) {
+    private func walkFolder(_ path: String, info: stat, visited: inout Set<FolderIdentity>, into result: inout Result,
+                            isCancelled: () -> Bool) {
+        if result.cancelled || isCancelled() {
+            result.cancelled = true
+            return
+        }
         guard visited.insert(FolderIdentity(info)).inserted else { return }
         let names: [String]
         switch lister.names(in: path) {
@@ -109,7 +118,7 @@ public struct LibraryWalker: Sendable {
             // stat follows symlinks: a link to a folder is walked, a dangling link is skipped.
             guard stat(child, &entry) == 0 else { continue }
             if isDirectory(entry) {
-                walkFolder(child, info: entry, visited: &visited, into: &result)
+                walkFolder(child, info: entry, visited: &visited, into: &result, isCancelled: isCancelled)
             } else if isRegular(entry) {
                 let walked = file(child, entry)
                 if ContentSniffer.nonAudioExtensions.contains(walked.fileExtension) { continue }
