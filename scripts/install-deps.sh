@@ -11,7 +11,7 @@ packages=(
   libmpg123-dev libsndfile1-dev libsoxr-dev libfftw3-dev libopenblas-dev
   libavformat-dev libavcodec-dev libavutil-dev libswresample-dev
   mpg123 flac sox lame vorbis-tools opus-tools ffmpeg
-  util-linux bc
+  util-linux bc time  # time: benchmarks/scan-memory.sh reads its peak memory
   python3  # scripts/make-hostile-corpus.sh writes malformed tags with its standard library
   "$@"
 )
