@@ -83,6 +83,10 @@ public struct LibraryScanner: Sendable {
     ) async throws(MusicIndexError) -> ScanSummary {
         let clock = ContinuousClock.now
         var summary = ScanSummary()
+        // Scans recorded as running while no scan holds the lock were killed.
+        let lock = ScanLock(libraryPath: library.path)
+        defer { withExtendedLifetime(lock) {} }
+        if lock != nil { try library.markAbandonedScans() }
         let walker = LibraryWalker(includeHidden: options.includeHidden, lister: options.lister)
         let walk = try walker.walk(roots: options.roots, isCancelled: isCancelled)
         summary.warnings = walk.unreadableFolders.map { "cannot read folder \($0.path): \($0.reason)" }

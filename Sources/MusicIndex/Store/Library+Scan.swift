@@ -184,6 +184,16 @@ extension Library {
         }
     }
 
+    /// Marks scans still recorded as running as interrupted; call only while holding the
+    /// `ScanLock`, which proves that they are not running. Returns how many there were.
+    @discardableResult
+    func markAbandonedScans() throws(MusicIndexError) -> Int {
+        try write { db in
+            try db.execute(sql: "UPDATE scans SET status = 'interrupted' WHERE status = 'running'")
+            return db.changesCount
+        }
+    }
+
     /// Records how a scan ended.
     func finishScan(id: Int64, summary: ScanSummary, at time: String) throws(MusicIndexError) {
         try write { db in
