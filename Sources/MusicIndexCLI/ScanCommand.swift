@@ -84,7 +84,13 @@ struct ScanCommand: AsyncParsableCommand {
         } else {
             SummaryText.print(summary, database: store.path)
         }
-        if summary.interrupted { throw ExitCode(130) }
+        if summary.interrupted {
+            // Workers may still be finishing a file whose result was dropped: end the process
+            // without running exit handlers and C++ static destructors under them. Everything
+            // the scan kept is committed.
+            fflush(nil)
+            _exit(130)
+        }
     }
 }
 

@@ -257,6 +257,28 @@ import Testing
         #expect(killed == 1)
     }
 
+    final class Flag: Sendable {
+        let value = Atomic<Bool>(false)
+    }
+
+    /// Once cancelled, the worker pool's stream ends without waiting for a long item in
+    /// progress; results finished before are delivered.
+    @Test func workerPoolStopsWithoutWaitingForItemsInProgress() async throws {
+        let cancelled = Flag()
+        let outcomes = runConcurrently(Array(0..<4), jobs: 2, isCancelled: { cancelled.value.load(ordering: .relaxed) }) { item in
+            if item == 1 { Thread.sleep(forTimeInterval: 5) }
+            return item
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        cancelled.value.store(true, ordering: .relaxed)
+        let start = ContinuousClock.now
+        var delivered: [Int] = []
+        for await group in outcomes { delivered += group }
+        let waited = start.duration(to: .now)
+        #expect(waited < .seconds(1), "the stream ended \(waited) after cancellation")
+        #expect(delivered.sorted() == [0, 2, 3])
+    }
+
     @Test func walkerStopsWhenCancelled() throws {
         let folder = try TestSupport.copyOfTagFixtures()
         let walker = LibraryWalker()
