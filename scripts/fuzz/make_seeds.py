@@ -1,4 +1,4 @@
-"""Seed corpus for scripts/fuzz-model-loader.sh: a valid tiny model file (channels [2, 3],
+"""Seed corpus of the model-loader target of scripts/fuzz.sh: a valid tiny model file (channels [2, 3],
 hidden 4, 3 labels, 8 mels, as in the Swift loader tests) and corruptions of it, written with
 the Python standard library only.
 

@@ -5,7 +5,7 @@
 /// must never recurse without bound on hostile input. This reader keeps numbers as their
 /// source text, objects as ordered key/value pairs, and stops at `maximumDepth` levels.
 ///
-/// Self-contained (Swift standard library only) so that `scripts/fuzz-model-loader.sh` can
+/// Self-contained (Swift standard library only) so that `scripts/fuzz.sh` can
 /// compile it with the rest of the loader.
 enum StrictJSON: Equatable, Sendable {
     case null

@@ -1,12 +1,8 @@
-// libFuzzer entry point for the genre-model loader (scripts/fuzz-model-loader.sh compiles it
-// with the loader's sources: the strict JSON reader, the safetensors reader, the metadata
-// and tensor checks). Any input must be refused with a ModelFileError or load; a crash,
-// a trap (overflow, out-of-range index) or an AddressSanitizer report is a bug.
-import Foundation
-
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzModelLoader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+// Fuzz target "model-loader": the genre-model loader (the strict JSON reader, the safetensors
+// reader, the metadata and tensor checks). Any input must be refused with a ModelFileError
+// or load; a crash, a trap (overflow, out-of-range index) or an AddressSanitizer report is a
+// bug.
+func fuzzModelLoader(_ bytes: [UInt8]) {
     // The input as a whole model file.
     if let file = try? ModelFile(bytes: bytes) {
         // A file that loads must satisfy what the engine relies on.
@@ -20,5 +16,4 @@ public func fuzzModelLoader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let text = validatedUTF8(bytes) {
         _ = try? CRNNArchitecture.parse(text)
     }
-    return 0
 }
