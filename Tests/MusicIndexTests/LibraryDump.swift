@@ -4,65 +4,58 @@ import GRDB
 /// A canonical text dump of a library's content, for comparing two databases built by
 /// different runs over the same files.
 ///
-/// Every table of the schema is listed, each row as one line, in a fixed order. Left out,
-/// because they legitimately differ between runs over the same files:
-/// - `tracks.id` (assigned in the order results are committed, which parallel workers and
-///   interruptions change): `track_genres` rows name their track by path instead;
-/// - `models.id` likewise: `analyses` rows name their model by name and version;
+/// Every column of every table is compared, each row as one line of `column=value` pairs,
+/// rows sorted. Left out, because they legitimately differ between runs over the same files:
+/// - `tracks.id` and `models.id` (assigned in the order results are committed, which
+///   parallel workers and interruptions change): rows that refer to them name the track by
+///   its path and the model by its name and version instead;
 /// - the times a row was written (`tracks.scanned_at`, `failures.at`, `features.analysed_at`,
 ///   `analyses.analysed_at`, `models.added_at`);
 /// - the `scans` table, the history of runs (one row per run, interrupted or not).
-/// A table this dump does not know makes it fail, so a new table cannot slip past a
-/// comparison.
+/// A new column is compared without any change here.
 enum LibraryDump {
-    static let queries: [(table: String, sql: String)] = [
-        ("tracks", """
-            SELECT path, size, mtime_ns, audio_hash, format, codec, duration, bitrate, sample_rate, channels,
-                   bits_per_sample, title, artist, album, album_artist, date, year, track_number, track_total,
-                   disc_number, disc_total, musicbrainz_recording_id, musicbrainz_track_id,
-                   musicbrainz_release_id, has_cover, properties
-            FROM tracks ORDER BY path
-            """),
-        ("track_genres", """
-            SELECT t.path, g.position, g.genre FROM track_genres g JOIN tracks t ON t.id = g.track_id
-            ORDER BY t.path, g.position
-            """),
-        ("failures", "SELECT path, size, mtime_ns, stage, reason FROM failures ORDER BY path"),
-        ("features", """
-            SELECT audio_hash, front_end, full, analysed_seconds, tempo, beat_strength, onset_rate, loudness,
-                   loudness_range, rms, spectral_centroid, spectral_bandwidth, spectral_rolloff,
-                   spectral_flatness, zero_crossing_rate, mfcc_mean, mfcc_std, chroma_mean, key, mode,
-                   key_confidence, energy, danceability, acousticness, instrumentalness
-            FROM features ORDER BY audio_hash
-            """),
-        ("models", "SELECT name, version, labels, metadata FROM models ORDER BY name, version"),
-        ("analyses", """
-            SELECT a.audio_hash, m.name, m.version, a.top_label, a.top_probability, hex(a.probabilities),
-                   a.segments, hex(a.timeline), hex(a.embedding)
-            FROM analyses a JOIN models m ON m.id = a.model_id ORDER BY a.audio_hash, m.name, m.version
-            """),
+    /// Columns not compared, by table; `nil`: the whole table.
+    static let excluded: [String: Set<String>?] = [
+        "tracks": ["id", "scanned_at"],
+        "failures": ["at"],
+        "features": ["analysed_at"],
+        "analyses": ["analysed_at"],
+        "models": ["id", "added_at"],
+        "scans": nil,
     ]
-    /// Tables deliberately not compared (see above).
-    static let history: Set<String> = ["scans"]
 
-    struct UnknownTable: Error, CustomStringConvertible {
-        let name: String
-        var description: String { "the dump does not cover the table \(name)" }
-    }
-
-    /// Every compared table's rows, one line per row, tables in a fixed order.
+    /// Every compared table's rows, one line per row, sorted; keyed by table.
     static func dump(_ path: String) throws -> [String: [String]] {
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
         return try queue.read { db in
-            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-            let covered = Set(queries.map(\.table)).union(history)
-            if let unknown = tables.first(where: { !covered.contains($0) }) { throw UnknownTable(name: unknown) }
+            var tracks: [Int64: String] = [:], models: [Int64: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, path FROM tracks") {
+                tracks[row[0]] = row[1]
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT id, name || ' ' || version FROM models") {
+                models[row[0]] = row[1]
+            }
             var result: [String: [String]] = [:]
-            for (table, sql) in queries {
-                result[table] = try Row.fetchAll(db, sql: sql).map { row in
-                    row.databaseValues.map { $0.description }.joined(separator: " | ")
-                }
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            for table in tables {
+                let skipped = excluded[table]
+                if case .some(.none) = skipped { continue }
+                let leaveOut = skipped.flatMap { $0 } ?? []
+                result[table] = try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"").map { row in
+                    row.columnNames.filter { !leaveOut.contains($0) }.map { column -> String in
+                        let value: DatabaseValue = row[column]
+                        switch column {
+                        case "track_id": return "track=" + (Int64.fromDatabaseValue(value).flatMap { tracks[$0] } ?? "?")
+                        case "model_id": return "model=" + (Int64.fromDatabaseValue(value).flatMap { models[$0] } ?? "?")
+                        default:
+                            if case .blob(let data) = value.storage {
+                                return "\(column)=x'" + data.map { String(format: "%02x", $0) }.joined() + "'"
+                            }
+                            return "\(column)=\(value)"
+                        }
+                    }.joined(separator: " | ")
+                }.sorted()
             }
             return result
         }
