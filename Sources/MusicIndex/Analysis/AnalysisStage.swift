@@ -11,12 +11,12 @@ struct AnalysisStage: ScanStage {
     let model: ModelIdentity?
     let analysedByModel: Set<String>
 
-    func run(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure) {
+    func run(_ draft: inout TrackDraft, file: ReadOnlyFile, profile: inout StageProfile) throws(StageFailure) {
         let hash = draft.audioHash
         let needFeatures = hash.map { !analysedFeatures.contains($0) } ?? true
         let needModel = classifier != nil && (hash.map { !analysedByModel.contains($0) } ?? true)
         guard needFeatures || needModel else { return }
-        let analysis = try analyzer.analyse(path: file.path, features: needFeatures)
+        let analysis = try analyzer.analyse(path: file.path, features: needFeatures, profile: &profile)
         if analysis.skippedFrames > 0 {
             draft.warning = "\(analysis.skippedFrames) damaged or missing audio frames skipped by \(analysis.backend)"
         }
@@ -27,7 +27,9 @@ struct AnalysisStage: ScanStage {
         if needModel, let classifier, let model {
             let prediction: TrackPrediction
             do {
-                prediction = try classifier.classify(analysis.segments)
+                prediction = try profile.measure(.model) { () throws(ModelInputError) in
+                    try classifier.classify(analysis.segments)
+                }
             } catch {
                 throw StageFailure(.analysis, "genre model: \(error)")
             }
