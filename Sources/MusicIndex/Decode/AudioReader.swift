@@ -149,14 +149,25 @@ public final class AudioReader {
             mono.append(contentsOf: interleaved[0..<frames])
             return
         }
-        mono.reserveCapacity(frames)
         let divisor = Float(channels)
+        // Sized first and written through a pointer, so the loop has no capacity checks and
+        // vectorises; the sum starts at 0 and adds the channels in order, as before.
+        mono.append(contentsOf: repeatElement(0, count: frames))
         interleaved.withUnsafeBufferPointer { input in
-            for frame in 0..<frames {
-                var sum: Float = 0
-                let base = frame * channels
-                for channel in 0..<channels { sum += input[base + channel] }
-                mono.append(sum / divisor)
+            mono.withUnsafeMutableBufferPointer { output in
+                let source = input.baseAddress!, target = output.baseAddress!
+                if channels == 2 {
+                    for frame in 0..<frames {
+                        target[frame] = (0 + source[2 * frame] + source[2 * frame + 1]) / divisor
+                    }
+                } else {
+                    for frame in 0..<frames {
+                        var sum: Float = 0
+                        let base = frame * channels
+                        for channel in 0..<channels { sum += source[base + channel] }
+                        target[frame] = sum / divisor
+                    }
+                }
             }
         }
     }
