@@ -13,8 +13,9 @@
 # goal is about, and musicindex's own per-stage profile (scan --profile).
 #
 # Usage: benchmarks/e2e.sh [CORPUS_DIR=.build-bench-e2e] [REPEATS=3] [WORKERS=2]
-# Environment: E2E_SLOW_REPEATS (default 1): repeats of the seeds' whole-track run, the
-#   longest by far; E2E_TRACKS_PER_GENRE (20) and E2E_CLIPS (a generated corpus to reuse,
+# Environment: E2E_SLOW_REPEATS (default 1): repeats of the three whole-track runs (scan
+#   --full, the whole-file floor and the seeds' whole-track stack: minutes each, where the
+#   windowed runs take seconds); E2E_TRACKS_PER_GENRE (20) and E2E_CLIPS (a generated corpus to reuse,
 #   e.g. .build-corpus) for the library benchmarks/make-e2e-corpus.sh makes when
 #   CORPUS_DIR/library is missing.
 # Python (librosa 0.11, PyTorch CPU, soundfile) comes from the virtualenv .venv-e2e, made on
@@ -43,7 +44,10 @@ fi
 python="$venv/bin/python"
 
 echo "building musicindex (release)..." >&2
-(cd "$root" && swift build -c release --product musicindex 2>&1 | grep -E "error:|Compiling|Build complete" | tail -1 >&2)
+if ! (cd "$root" && swift build -c release --product musicindex >"$corpus/build.log" 2>&1); then
+  cat "$corpus/build.log" >&2
+  exit 1
+fi
 bin="$root/.build/release/musicindex"
 model="$root/Sources/MusicIndex/Resources/musicindex-genres.safetensors"
 
@@ -74,14 +78,16 @@ measure() {  # NAME REPEAT COMMAND...
 }
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-for ((r = 0; r < repeats; r++)); do
+for ((r = 0; r < repeats || r < slow_repeats; r++)); do
   rm -f "$work"/*.sqlite*
-  measure default "$r" "$bin" scan --db "$work/default.sqlite" --jobs "$workers" --quiet --json --profile "$library"
-  measure seeds30 "$r" "$python" "$root/benchmarks/e2e_seed_stack.py" "$model" "$work/seeds30.sqlite" "$workers" --window 30 "${files[@]}"
-  measure floorspans "$r" bash -c 'run_workers spans'
-  measure full "$r" "$bin" scan --db "$work/full.sqlite" --jobs "$workers" --quiet --json --profile --full "$library"
-  measure floorwhole "$r" bash -c 'run_workers whole'
+  if ((r < repeats)); then
+    measure default "$r" "$bin" scan --db "$work/default.sqlite" --jobs "$workers" --quiet --json --profile "$library"
+    measure seeds30 "$r" "$python" "$root/benchmarks/e2e_seed_stack.py" "$model" "$work/seeds30.sqlite" "$workers" --window 30 "${files[@]}"
+    measure floorspans "$r" bash -c 'run_workers spans'
+  fi
   if ((r < slow_repeats)); then
+    measure full "$r" "$bin" scan --db "$work/full.sqlite" --jobs "$workers" --quiet --json --profile --full "$library"
+    measure floorwhole "$r" bash -c 'run_workers whole'
     measure seedswhole "$r" "$python" "$root/benchmarks/e2e_seed_stack.py" "$model" "$work/seedswhole.sqlite" "$workers" --whole "${files[@]}"
   fi
 done
