@@ -5,8 +5,9 @@
 #   2. the seed projects' stack (benchmarks/e2e_seed_stack.py: librosa load + resample + mel,
 #      the same CRNN with the same weights in PyTorch, one SQLite insert per file, in a process
 #      pool), once on a 30 s window per track and once on whole tracks;
-#   3. the decode floor: mpg123 / flac decoding exactly the spans the default scan decodes, and
-#      mpg123 -t / flac -t on whole files (benchmarks/e2e_floor.py);
+#   3. the decode floor: mpg123 / flac decoding exactly the spans the default scan decodes (one
+#      process per span; the same commands decoding one frame of each span measure what the
+#      process start-ups cost), and mpg123 -t / flac -t on whole files (benchmarks/e2e_floor.py);
 #   4. musicindex scan --full into a fresh database.
 # Each run is repeated (interleaved, so load on the machine hits every run alike); the table
 # gives median seconds, tracks/s, peak RSS of the whole process tree, the ratios each speed
@@ -84,6 +85,7 @@ for ((r = 0; r < repeats || r < slow_repeats; r++)); do
     measure default "$r" "$bin" scan --db "$work/default.sqlite" --jobs "$workers" --quiet --json --profile "$library"
     measure seeds30 "$r" "$python" "$root/benchmarks/e2e_seed_stack.py" "$model" "$work/seeds30.sqlite" "$workers" --window 30 "${files[@]}"
     measure floorspans "$r" bash -c 'run_workers spans'
+    measure floorstarts "$r" bash -c 'run_workers starts'
   fi
   if ((r < slow_repeats)); then
     measure full "$r" "$bin" scan --db "$work/full.sqlite" --jobs "$workers" --quiet --json --profile --full "$library"
