@@ -25,20 +25,24 @@ public enum ZeroCrossingRate {
         let half = frameLength / 2, length = y.count
         // crossingsUpTo[i] = crossings between y[j − 1] and y[j] for 1 <= j <= i.
         var crossingsUpTo = [Int32](repeating: 0, count: length)
-        y.withUnsafeBufferPointer { samples in
-            // A sample counts as negative when x < −threshold (its sign bit set and |x| above the
-            // threshold). librosa compares float64 values with the float64 threshold; for a
-            // Float x, |x| > threshold holds exactly when |x| >= the smallest Float above it.
-            var limit = Float(threshold)
-            if Double(limit) <= threshold { limit = limit.nextUp }
-            let negativeLimit = -limit
-            @inline(__always) func negative(_ x: Float) -> Bool { x <= negativeLimit }
-            var previous = negative(samples[0]), running: Int32 = 0
-            for i in 1..<length {
-                let current = negative(samples[i])
-                if current != previous { running += 1 }
-                crossingsUpTo[i] = running
-                previous = current
+        crossingsUpTo.withUnsafeMutableBufferPointer { counts in
+            y.withUnsafeBufferPointer { samples in
+                // A sample counts as negative when x < −threshold (its sign bit set and |x| above the
+                // threshold). librosa compares float64 values with the float64 threshold; for a
+                // Float x, |x| > threshold holds exactly when |x| >= the smallest Float above it.
+                var limit = Float(threshold)
+                if Double(limit) <= threshold { limit = limit.nextUp }
+                let negativeLimit = -limit
+                @inline(__always) func negative(_ x: Float) -> Bool { x <= negativeLimit }
+                // Branch-free through pointers: a crossing adds 1 when the sign test changes.
+                let source = samples.baseAddress!, target = counts.baseAddress!
+                var previous = negative(source[0]), running: Int32 = 0
+                for i in 1..<length {
+                    let current = negative(source[i])
+                    running &+= Int32(truncatingIfNeeded: (current != previous) ? 1 : 0)
+                    target[i] = running
+                    previous = current
+                }
             }
         }
         return (0..<frames).map { t in
