@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end benchmark: indexing a library of song-length tracks, in one run, on the same files
 # and with the same number of workers:
-#   1. musicindex scan (default mode: three windows per track) into a fresh database;
+#   1. musicindex scan (default mode: three windows per track) into a fresh database, and the
+#      seeds' job alone (decode the windows, mel, CRNN, SQLite; no engineered features): the
+#      same scan over a database that has the features already (a --no-model scan first);
 #   2. the seed projects' stack (benchmarks/e2e_seed_stack.py: librosa load + resample + mel,
 #      the same CRNN with the same weights in PyTorch, one SQLite insert per file, in a process
 #      pool), once on a 30 s window per track and once on whole tracks;
@@ -83,6 +85,10 @@ for ((r = 0; r < repeats || r < slow_repeats; r++)); do
   rm -f "$work"/*.sqlite*
   if ((r < repeats)); then
     measure default "$r" "$bin" scan --db "$work/default.sqlite" --jobs "$workers" --quiet --json --profile "$library"
+    # The seeds' job (windows -> mel -> CRNN -> SQLite): a scan whose features are stored
+    # already re-analyses only with the model, as after a model update.
+    "$bin" scan --db "$work/modelonly.sqlite" --jobs "$workers" --quiet --no-model "$library" >/dev/null
+    measure modelonly "$r" "$bin" scan --db "$work/modelonly.sqlite" --jobs "$workers" --quiet --json --profile "$library"
     measure seeds30 "$r" "$python" "$root/benchmarks/e2e_seed_stack.py" "$model" "$work/seeds30.sqlite" "$workers" --window 30 "${files[@]}"
     measure floorspans "$r" bash -c 'run_workers spans'
     measure floorstarts "$r" bash -c 'run_workers starts'
