@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BIN := .build/release/musicindex
 
-.PHONY: deps build release demo test bench-tags model clean
+.PHONY: deps build release demo test bench-tags bench-e2e model clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -37,6 +37,11 @@ model: deps
 # Tag-scan benchmark: files/s, unchanged rescan, and TagLib alone on the same files.
 bench-tags: release
 	bash benchmarks/tag-scan.sh
+
+# End-to-end benchmark: scan, --full, the seeds' Python stack and the decode floor on the
+# same song-length library (made on first use in .build-bench-e2e).
+bench-e2e:
+	bash benchmarks/e2e.sh
 
 clean:
 	rm -rf .build

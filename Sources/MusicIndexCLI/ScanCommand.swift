@@ -41,6 +41,9 @@ struct ScanCommand: AsyncParsableCommand {
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
 
+    @Flag(help: "Time each stage (probe, tags, decode, resample, mel, features, CRNN, SQLite) and print where the time went.")
+    var profile = false
+
     @Flag(name: .shortAndLong, help: "Do not show progress.")
     var quiet = false
 
@@ -50,7 +53,7 @@ struct ScanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let options = ScanOptions(roots: folders, jobs: jobs, includeHidden: includeHidden, tagsOnly: tagsOnly, full: full,
-                                  modelPath: noModel ? nil : DefaultModel.resolve(explicit: model))
+                                  modelPath: noModel ? nil : DefaultModel.resolve(explicit: model), profile: profile)
         if !noModel && !tagsOnly && options.modelPath == nil {
             FileHandle.standardError.write(Data("""
                 musicindex: no genre model found (none given with --model or MUSICINDEX_MODEL, and no \

@@ -23,6 +23,22 @@ enum SummaryText {
         for warning in summary.warnings { Swift.print(TerminalText.line("Warning: \(warning)")) }
         if summary.interrupted { Swift.print("Work done so far is saved; run the same scan again to finish.") }
         Swift.print("Library: \(database)")
+        if let profile = summary.profile { printProfile(profile) }
+    }
+
+    /// The per-stage table of `scan --profile`.
+    static func printProfile(_ profile: ScanProfile) {
+        let total = profile.stages.total
+        Swift.print("Profile: \(profile.workers) workers, \(String(format: "%.2f", profile.elapsedSeconds)) s elapsed, "
+            + "\(String(format: "%.2f", profile.processCPUSeconds)) s CPU in the process; stage times summed over workers")
+        Swift.print("  " + "stage".padding(toLength: 22, withPad: " ", startingAt: 0) + "    wall s     cpu s   cpu share")
+        func row(_ title: String, _ entry: StageProfile.Entry) {
+            let share = total.cpuSeconds > 0 ? 100 * entry.cpuSeconds / total.cpuSeconds : 0
+            Swift.print("  " + title.padding(toLength: 22, withPad: " ", startingAt: 0)
+                + String(format: "%10.3f%10.3f%10.1f %%", entry.wallSeconds, entry.cpuSeconds, share))
+        }
+        for stage in ProfileStage.allCases { row(stage.title, profile.stages[stage]) }
+        row("all stages", total)
     }
 }
 
@@ -35,10 +51,45 @@ enum SummaryJSON {
         let elapsedSeconds: Double
         let failures: [FailureRecord]
         let warnings: [String]
+        let profile: Profile?
 
         enum CodingKeys: String, CodingKey {
-            case status, database, new, updated, unchanged, removed, failed, failures, warnings
+            case status, database, new, updated, unchanged, removed, failed, failures, warnings, profile
             case stillFailing = "still_failing", elapsedSeconds = "elapsed_seconds"
+        }
+    }
+
+    /// `scan --profile`: seconds per stage, summed over workers.
+    struct Profile: Encodable {
+        struct Stage: Encodable {
+            let stage: String
+            let wallSeconds, cpuSeconds: Double
+            let calls: Int
+
+            enum CodingKeys: String, CodingKey {
+                case stage, calls
+                case wallSeconds = "wall_seconds", cpuSeconds = "cpu_seconds"
+            }
+        }
+
+        let workers: Int
+        let elapsedSeconds, processCPUSeconds: Double
+        let stages: [Stage]
+
+        enum CodingKeys: String, CodingKey {
+            case workers, stages
+            case elapsedSeconds = "elapsed_seconds", processCPUSeconds = "process_cpu_seconds"
+        }
+
+        init(_ profile: ScanProfile) {
+            workers = profile.workers
+            elapsedSeconds = profile.elapsedSeconds
+            processCPUSeconds = profile.processCPUSeconds
+            stages = ProfileStage.allCases.map { stage in
+                let entry = profile.stages[stage]
+                return Stage(stage: stage.rawValue, wallSeconds: entry.wallSeconds, cpuSeconds: entry.cpuSeconds,
+                             calls: entry.calls)
+            }
         }
     }
 
@@ -47,7 +98,7 @@ enum SummaryJSON {
             status: summary.interrupted ? "interrupted" : "completed", database: database,
             new: summary.new, updated: summary.updated, unchanged: summary.unchanged, removed: summary.removed,
             failed: summary.failed, stillFailing: summary.stillFailing, elapsedSeconds: summary.elapsedSeconds,
-            failures: summary.failures, warnings: summary.warnings)
+            failures: summary.failures, warnings: summary.warnings, profile: summary.profile.map(Profile.init))
         return try JSONOutput.string(document)
     }
 }

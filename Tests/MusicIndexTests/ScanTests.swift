@@ -151,7 +151,7 @@ import Testing
 
 /// Deletes the file it is given, standing in for a file removed while the scan reads it.
 private struct DeletingStage: ScanStage {
-    func run(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure) {
+    func run(_ draft: inout TrackDraft, file: ReadOnlyFile, profile: inout StageProfile) throws(StageFailure) {
         try? FileManager.default.removeItem(atPath: file.path)
     }
 }
@@ -163,12 +163,13 @@ private struct DeletingStage: ScanStage {
         let folder = try TestSupport.copyOfTagFixtures()
         let path = folder + "/id3v23.mp3"
         let file = WalkedFile(path: path, size: 0, mtimeNanoseconds: 0)
-        let outcome = LibraryScanner.process(file, stages: [ProbeStage(), DeletingStage(), TagStage()])
+        var profile = StageProfile.disabled
+        let outcome = LibraryScanner.process(file, stages: [ProbeStage(), DeletingStage(), TagStage()], profile: &profile)
         guard case .vanished(let gone) = outcome else { Issue.record("expected vanished, got \(outcome)"); return }
         #expect(gone.path == path)
         // A failure of a file that is still there stays a failure.
         let text = WalkedFile(path: folder + "/text.mp3", size: 0, mtimeNanoseconds: 0)
-        guard case .failed(_, let failure) = LibraryScanner.process(text, stages: [ProbeStage(), TagStage()]) else {
+        guard case .failed(_, let failure) = LibraryScanner.process(text, stages: [ProbeStage(), TagStage()], profile: &profile) else {
             Issue.record("expected a failure"); return
         }
         #expect(failure.reason.contains("plain text"))

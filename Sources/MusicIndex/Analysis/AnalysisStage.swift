@@ -13,7 +13,7 @@ struct AnalysisStage: ScanStage {
     let model: ModelIdentity?
     let analysedByModel: Set<String>
 
-    func run(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure) {
+    func run(_ draft: inout TrackDraft, file: ReadOnlyFile, profile: inout StageProfile) throws(StageFailure) {
         let hash = draft.audioHash
         let needFeatures = hash.map { analysedFeatures[$0] == nil } ?? true
         let needModel = classifier != nil && (hash.map { !analysedByModel.contains($0) } ?? true)
@@ -21,7 +21,7 @@ struct AnalysisStage: ScanStage {
             if let hash, let damage = analysedFeatures[hash] ?? nil { draft.warning = damage }
             return
         }
-        let analysis = try analyzer.analyse(path: file.path, features: needFeatures)
+        let analysis = try analyzer.analyse(path: file.path, features: needFeatures, profile: &profile)
         draft.warning = Self.damageWarning(analysis)
         if needFeatures, let features = analysis.features {
             draft.features = AnalysedFeatures(features: features, frontEnd: analyzer.frontEndIdentity,
@@ -30,7 +30,9 @@ struct AnalysisStage: ScanStage {
         if needModel, let classifier, let model {
             let prediction: TrackPrediction
             do {
-                prediction = try classifier.classify(analysis.segments)
+                prediction = try profile.measure(.model) { () throws(ModelInputError) in
+                    try classifier.classify(analysis.segments)
+                }
             } catch {
                 throw StageFailure(.analysis, "genre model: \(error)")
             }

@@ -57,9 +57,16 @@ public struct TrackAnalyzer: Sendable {
     /// descriptors.
     public func analyse(path: String, features wantFeatures: Bool = true,
                         keepSpectrograms: Bool = false) throws(StageFailure) -> TrackAnalysis {
+        var profile = StageProfile.disabled
+        return try analyse(path: path, features: wantFeatures, keepSpectrograms: keepSpectrograms, profile: &profile)
+    }
+
+    /// `analyse(path:features:keepSpectrograms:)`, adding the time of each step to `profile`.
+    public func analyse(path: String, features wantFeatures: Bool = true, keepSpectrograms: Bool = false,
+                        profile: inout StageProfile) throws(StageFailure) -> TrackAnalysis {
         let reader: AudioReader
         do {
-            reader = try AudioReader(path: path)
+            reader = try profile.measure(.decode) { () throws(DecodeError) in try AudioReader(path: path) }
         } catch {
             throw StageFailure(.decode, error.reason)
         }
@@ -75,7 +82,7 @@ public struct TrackAnalyzer: Sendable {
             var signal: [Float]
             do {
                 signal = try reader.signal(from: span.start, duration: span.duration,
-                                           sampleRate: parameters.sampleRate, native: meter)
+                                           sampleRate: parameters.sampleRate, native: meter, profile: &profile)
             } catch {
                 throw StageFailure(.decode, error.reason)
             }
@@ -87,15 +94,21 @@ public struct TrackAnalyzer: Sendable {
             do {
                 let melDB: FeatureMatrix
                 if wantFeatures {
-                    let analysis = try SpectralAnalysis(samples: signal, parameters: parameters)
+                    let analysis = try profile.measure(.spectrogram) {
+                        try SpectralAnalysis(samples: signal, parameters: parameters)
+                    }
                     melDB = analysis.melDB
-                    try summary.add(analysis)
+                    try profile.measure(.features) { try summary.add(analysis) }
                 } else {
-                    melDB = try MelSpectrogram.melSpectrogramDB(signal, parameters: parameters)
+                    melDB = try profile.measure(.spectrogram) {
+                        try MelSpectrogram.melSpectrogramDB(signal, parameters: parameters)
+                    }
                 }
                 if keepSpectrograms { spectrograms.append(melDB) }
-                for start in windows.segmentStarts(frames: melDB.columns) {
-                    segments.append(melDB.columns(start..<(start + windows.segmentFrames)))
+                profile.measure(.spectrogram) {
+                    for start in windows.segmentStarts(frames: melDB.columns) {
+                        segments.append(melDB.columns(start..<(start + windows.segmentFrames)))
+                    }
                 }
             } catch {
                 throw StageFailure(.analysis, "\(error)")
@@ -108,7 +121,9 @@ public struct TrackAnalyzer: Sendable {
         if wantFeatures {
             let seconds = Double(decodedSamples) / Double(parameters.sampleRate)
             do {
-                features = try summary.features(analysedSeconds: seconds, loudness: meter?.measurement())
+                features = try profile.measure(.features) {
+                    try summary.features(analysedSeconds: seconds, loudness: meter?.measurement())
+                }
             } catch {
                 throw StageFailure(.analysis, "\(error)")
             }

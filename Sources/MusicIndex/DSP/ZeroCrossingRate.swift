@@ -23,8 +23,16 @@ public enum ZeroCrossingRate {
         let frames = STFT.frameCount(sampleCount: y.count, nFFT: frameLength, hopLength: hopLength)
         guard y.count >= 2 else { return [Float](repeating: 0, count: frames) }
         let half = frameLength / 2, length = y.count
-        // crossingsUpTo[i] = crossings between y[j − 1] and y[j] for 1 <= j <= i.
-        var crossingsUpTo = [Int32](repeating: 0, count: length)
+        // Frame t counts the crossings between y[j − 1] and y[j] for first_t <= j <= last_t:
+        // padded positions t·hop + 1 ..< t·hop + L are y indices (t·hop − half + 1) ... (t·hop − half + L − 1).
+        // With prefix(i) = crossings for 1 <= j <= i, that is prefix(last_t) − prefix(first_t − 1).
+        // One pass keeps the running count and notes it at the two positions each frame needs
+        // (both nondecreasing in t), so memory is per frame, not per sample.
+        let firsts = (0..<frames).map { max(1, $0 * hopLength - half + 1) }
+        let lasts = (0..<frames).map { min(length - 1, $0 * hopLength - half + frameLength - 1) }
+        // Positions past the signal only occur in frames with no sample pair (last < first).
+        let lows = firsts.map { min($0 - 1, length - 1) }
+        var atLow = [Int32](repeating: 0, count: frames), atHigh = [Int32](repeating: 0, count: frames)
         y.withUnsafeBufferPointer { samples in
             // A sample counts as negative when x < −threshold (its sign bit set and |x| above the
             // threshold). librosa compares float64 values with the float64 threshold; for a
@@ -33,18 +41,28 @@ public enum ZeroCrossingRate {
             if Double(limit) <= threshold { limit = limit.nextUp }
             let negativeLimit = -limit
             @inline(__always) func negative(_ x: Float) -> Bool { x <= negativeLimit }
-            var previous = negative(samples[0]), running: Int32 = 0
+            let source = samples.baseAddress!
+            var low = 0, high = 0, running: Int32 = 0
+            // Notes prefix(i) for every frame whose first − 1 or last is i.
+            @inline(__always) func note(_ i: Int) {
+                while low < frames && lows[low] == i { atLow[low] = running; low += 1 }
+                while high < frames && lasts[high] == i { atHigh[high] = running; high += 1 }
+            }
+            note(0)
+            var previous = negative(source[0])
+            var stop = min(low < frames ? lows[low] : length, high < frames ? lasts[high] : length)
             for i in 1..<length {
-                let current = negative(samples[i])
-                if current != previous { running += 1 }
-                crossingsUpTo[i] = running
+                let current = negative(source[i])
+                running &+= (current != previous) ? 1 : 0
                 previous = current
+                if i == stop {
+                    note(i)
+                    stop = min(low < frames ? lows[low] : length, high < frames ? lasts[high] : length)
+                }
             }
         }
         return (0..<frames).map { t in
-            // Padded positions t·hop + 1 ..< t·hop + L are y indices (t·hop − half + 1) ... (t·hop − half + L − 1).
-            let first = max(1, t * hopLength - half + 1), last = min(length - 1, t * hopLength - half + frameLength - 1)
-            let count = last >= first ? crossingsUpTo[last] - crossingsUpTo[first - 1] : 0
+            let count = lasts[t] >= firsts[t] ? atHigh[t] - atLow[t] : 0
             return Float(Double(count) / Double(frameLength))
         }
     }

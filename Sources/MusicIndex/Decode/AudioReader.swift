@@ -71,10 +71,20 @@ public final class AudioReader {
     /// span's decoded frames at the native rate.
     public func signal(from start: Double = 0, duration: Double? = nil, sampleRate: Int = 22050,
                        native: NativeAudioSink? = nil) throws(DecodeError) -> [Float] {
+        var profile = StageProfile.disabled
+        return try signal(from: start, duration: duration, sampleRate: sampleRate, native: native, profile: &profile)
+    }
+
+    /// `signal(from:duration:sampleRate:native:)`, adding the time of decoding, of down-mixing
+    /// and resampling, and of `native` (as feature work) to `profile`.
+    public func signal(from start: Double = 0, duration: Double? = nil, sampleRate: Int = 22050,
+                       native: NativeAudioSink? = nil, profile: inout StageProfile) throws(DecodeError) -> [Float] {
         guard sampleRate > 0 else { throw DecodeError(.unsupported, "analysis rate must be positive, got \(sampleRate)") }
         let inputRate = decoder.sampleRate
         let channelCount = decoder.channels
-        let resampler = try Resampler(from: inputRate, to: sampleRate)
+        let resampler = try profile.measure(.resample) { () throws(DecodeError) in
+            try Resampler(from: inputRate, to: sampleRate)
+        }
         // Input frames per instant where input and output sample grids meet.
         let step = inputRate / Self.gcd(inputRate, sampleRate)
         let startFrame = Int((max(0, start) * Double(inputRate) / Double(step)).rounded()) * step
@@ -84,7 +94,7 @@ public final class AudioReader {
         let margin = min(wantedMargin, startFrame)
         let tail = wantedMargin
 
-        try decoder.seek(toFrame: startFrame - margin)
+        try profile.measure(.decode) { () throws(DecodeError) in try decoder.seek(toFrame: startFrame - margin) }
         var position = startFrame - margin
         let chunk = 16384
         var interleaved = [Float]()
@@ -100,23 +110,29 @@ public final class AudioReader {
         while stopFrame.map({ position < $0 }) ?? true {
             interleaved.removeAll(keepingCapacity: true)
             let want = stopFrame.map { min(chunk, $0 - position) } ?? chunk
-            let got = try decoder.read(appendingTo: &interleaved, maxFrames: want)
+            let got = try profile.measure(.decode) { () throws(DecodeError) in
+                try decoder.read(appendingTo: &interleaved, maxFrames: want)
+            }
             if got == 0 { break }
             if let native {
                 let spanStart = max(position, startFrame) - position
                 let spanEnd = min(position + got, endFrame ?? Int.max) - position
                 if spanEnd > spanStart {
-                    interleaved.withUnsafeBufferPointer { buffer in
-                        native.consume(UnsafeBufferPointer(rebasing: buffer[(spanStart * channelCount)..<(spanEnd * channelCount)]),
-                                       channels: channelCount, sampleRate: inputRate)
+                    profile.measure(.features) {
+                        interleaved.withUnsafeBufferPointer { buffer in
+                            native.consume(UnsafeBufferPointer(rebasing: buffer[(spanStart * channelCount)..<(spanEnd * channelCount)]),
+                                           channels: channelCount, sampleRate: inputRate)
+                        }
                     }
                 }
             }
-            Self.downmix(interleaved, channels: channelCount, frames: got, into: &mono)
-            mono.withUnsafeBufferPointer { resampler.process($0, into: &output) }
+            profile.measure(.resample) {
+                Self.downmix(interleaved, channels: channelCount, frames: got, into: &mono)
+                mono.withUnsafeBufferPointer { resampler.process($0, into: &output) }
+            }
             position += got
         }
-        resampler.flush(into: &output)
+        profile.measure(.resample) { resampler.flush(into: &output) }
 
         let coveredFrames = max(0, min(position, endFrame ?? Int.max) - startFrame)
         let skip = margin / step * (sampleRate / Self.gcd(inputRate, sampleRate))
@@ -136,14 +152,25 @@ public final class AudioReader {
             mono.append(contentsOf: interleaved[0..<frames])
             return
         }
-        mono.reserveCapacity(frames)
         let divisor = Float(channels)
+        // Sized first and written through a pointer, so the loop has no capacity checks and
+        // vectorises; the sum starts at 0 and adds the channels in order, as before.
+        mono.append(contentsOf: repeatElement(0, count: frames))
         interleaved.withUnsafeBufferPointer { input in
-            for frame in 0..<frames {
-                var sum: Float = 0
-                let base = frame * channels
-                for channel in 0..<channels { sum += input[base + channel] }
-                mono.append(sum / divisor)
+            mono.withUnsafeMutableBufferPointer { output in
+                let source = input.baseAddress!, target = output.baseAddress!
+                if channels == 2 {
+                    for frame in 0..<frames {
+                        target[frame] = (0 + source[2 * frame] + source[2 * frame + 1]) / divisor
+                    }
+                } else {
+                    for frame in 0..<frames {
+                        var sum: Float = 0
+                        let base = frame * channels
+                        for channel in 0..<channels { sum += source[base + channel] }
+                        target[frame] = sum / divisor
+                    }
+                }
             }
         }
     }

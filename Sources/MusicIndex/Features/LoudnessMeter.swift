@@ -137,8 +137,16 @@ public struct LoudnessMeter: Sendable {
         var offset = 0
         while offset < frames {
             let run = min(frames - offset, nextEdge - framesSeen)
-            for channel in 0..<channels {
-                openEnergy += channelWeights[channel] * filterChannel(base + offset * channels + channel, count: run, channel: channel)
+            if channels == 2 {
+                // Both channels in one loop: two independent filter chains keep the core busy
+                // where one chain waits on its own previous result (same arithmetic, same sums).
+                let (left, right) = filterStereo(base + offset * 2, count: run)
+                openEnergy += channelWeights[0] * left
+                openEnergy += channelWeights[1] * right
+            } else {
+                for channel in 0..<channels {
+                    openEnergy += channelWeights[channel] * filterChannel(base + offset * channels + channel, count: run, channel: channel)
+                }
             }
             framesSeen += run
             offset += run
@@ -171,6 +179,34 @@ public struct LoudnessMeter: Sendable {
         state[4 * channel] = z1; state[4 * channel + 1] = z2
         state[4 * channel + 2] = w1; state[4 * channel + 3] = w2
         return sum
+    }
+
+    /// `filterChannel` for channels 0 and 1 of stereo audio at once.
+    private mutating func filterStereo(_ start: UnsafePointer<Float>, count: Int) -> (Double, Double) {
+        let s = highShelf, h = highPass
+        var lz1 = state[0], lz2 = state[1], lw1 = state[2], lw2 = state[3]
+        var rz1 = state[4], rz2 = state[5], rw1 = state[6], rw2 = state[7]
+        var leftSum = 0.0, rightSum = 0.0
+        var pointer = start
+        for _ in 0..<count {
+            let lx = Double(pointer[0]), rx = Double(pointer[1])
+            let ly = s.b0 * lx + lz1, ry = s.b0 * rx + rz1
+            lz1 = s.b1 * lx - s.a1 * ly + lz2
+            rz1 = s.b1 * rx - s.a1 * ry + rz2
+            lz2 = s.b2 * lx - s.a2 * ly
+            rz2 = s.b2 * rx - s.a2 * ry
+            let lk = h.b0 * ly + lw1, rk = h.b0 * ry + rw1
+            lw1 = h.b1 * ly - h.a1 * lk + lw2
+            rw1 = h.b1 * ry - h.a1 * rk + rw2
+            lw2 = h.b2 * ly - h.a2 * lk
+            rw2 = h.b2 * ry - h.a2 * rk
+            leftSum += lk * lk
+            rightSum += rk * rk
+            pointer += 2
+        }
+        state[0] = lz1; state[1] = lz2; state[2] = lw1; state[3] = lw2
+        state[4] = rz1; state[5] = rz2; state[6] = rw1; state[7] = rw2
+        return (leftSum, rightSum)
     }
 
     // MARK: Block edges

@@ -123,21 +123,15 @@ public enum TempoEstimator {
         var mean = [Double](repeating: 0, count: window)
         var frame = [Double](repeating: 0, count: window)
         var autocorrelation = [Double](repeating: 0, count: window)
+        var nonzero = [Int](repeating: 0, count: window)
         padded.withUnsafeBufferPointer { source in
             frame.withUnsafeMutableBufferPointer { x in
                 autocorrelation.withUnsafeMutableBufferPointer { r in
                     for t in 0..<n {
                         for i in 0..<window { x[i] = source[t + i] * hann[i] }
-                        // r[lag] = Σ_i x[i] x[i + lag], accumulated over i in the outer loop
-                        // so that the inner loop over lags vectorises.
                         for lag in 0..<window { r[lag] = 0 }
-                        for i in 0..<window {
-                            let xi = x[i]
-                            guard xi != 0 else { continue }
-                            let tail = x.baseAddress! + i
-                            let out = r.baseAddress!
-                            for lag in 0..<(window - i) { out[lag] += xi * tail[lag] }
-                        }
+                        autocorrelate(UnsafePointer(x.baseAddress!), count: window, into: r.baseAddress!,
+                                      nonzero: &nonzero)
                         // norm=inf: divide by the largest magnitude unless it is below tiny.
                         var peak = 0.0
                         for lag in 0..<window { peak = max(peak, abs(r[lag])) }
@@ -148,5 +142,59 @@ public enum TempoEstimator {
             }
         }
         return mean.map { $0 / Double(n) }
+    }
+
+    /// r[lag] += Σ_i x[i] x[i + lag] for lag in 0..<count, over the i with x[i] != 0 (onset
+    /// envelopes are mostly zero), each r[lag] receiving its terms in order of i.
+    ///
+    /// The loop over lags is the inner one, so it vectorises, and four nonzero values of i
+    /// share each pass: r[lag] is loaded and stored once per four terms instead of once per
+    /// term. Each r[lag] still adds the same terms in the same order as one pass per i, so the
+    /// sums are the same to the last bit. `nonzero` is scratch space of at least `count` values.
+    static func autocorrelate(_ x: UnsafePointer<Double>, count: Int, into r: UnsafeMutablePointer<Double>,
+                              nonzero: inout [Int]) {
+        var found = 0
+        for i in 0..<count where x[i] != 0 {
+            nonzero[found] = i
+            found += 1
+        }
+        var j = 0
+        while j + 4 <= found {
+            let i0 = nonzero[j], i1 = nonzero[j + 1], i2 = nonzero[j + 2], i3 = nonzero[j + 3]
+            let x0 = x[i0], x1 = x[i1], x2 = x[i2], x3 = x[i3]
+            let t0 = x + i0, t1 = x + i1, t2 = x + i2, t3 = x + i3
+            // Lags all four terms reach (i3 is the largest index, so the shortest tail).
+            let shared = count - i3
+            var lag = 0
+            while lag + 4 <= shared {
+                var sum = load(r + lag)
+                sum += x0 * load(t0 + lag)
+                sum += x1 * load(t1 + lag)
+                sum += x2 * load(t2 + lag)
+                sum += x3 * load(t3 + lag)
+                UnsafeMutableRawPointer(r + lag).storeBytes(of: sum, as: SIMD4<Double>.self)
+                lag += 4
+            }
+            while lag < count - i0 {
+                var sum = r[lag]
+                sum += x0 * t0[lag]
+                if lag < count - i1 { sum += x1 * t1[lag] }
+                if lag < count - i2 { sum += x2 * t2[lag] }
+                if lag < count - i3 { sum += x3 * t3[lag] }
+                r[lag] = sum
+                lag += 1
+            }
+            j += 4
+        }
+        while j < found {
+            let i = nonzero[j], xi = x[i], tail = x + i
+            for lag in 0..<(count - i) { r[lag] += xi * tail[lag] }
+            j += 1
+        }
+    }
+
+    @inline(__always)
+    private static func load(_ pointer: UnsafePointer<Double>) -> SIMD4<Double> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Double>.self)
     }
 }

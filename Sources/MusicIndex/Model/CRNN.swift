@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The genre network's forward pass in PyTorch `eval()` mode (training/MODEL_FORMAT.md,
 /// "The network"), on weights prepared once at load time:
@@ -20,8 +21,10 @@ import Foundation
 ///    n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h, from h = 0;
 /// 5. embedding = mean of the T' states; logits = fc(embedding) as one SGEMM; softmax.
 ///
-/// Thread safety: the weights are immutable after `init`; every call allocates its own
-/// `Workspace`, so any number of threads may call `forward` at once.
+/// Thread safety: the weights are immutable after `init`; every call takes a `Workspace` of
+/// its own (a spare one from the last calls when one is large enough, else a new one), so any
+/// number of threads may call `forward` at once, and a scan's workers do not allocate and
+/// clear megabytes of buffers for every track.
 final class CRNN: Sendable {
     /// One convolution block with its BatchNorm folded in.
     struct Block: Sendable {
@@ -49,6 +52,9 @@ final class CRNN: Sendable {
     /// [L, H] and [L].
     let fcWeight: [Float]
     let fcBias: [Float]
+    /// Workspaces of finished calls, for the next ones (at most `spareLimit`).
+    private let spares = Mutex<[Workspace]>([])
+    private static let spareLimit = 8
 
     /// Prepares the weights of a checked model file.
     init(_ file: ModelFile) {
@@ -108,7 +114,8 @@ final class CRNN: Sendable {
         let count = segments.count
         guard count > 0 else { return [] }
         let plan = Plan(self, frames: frames, batch: count)
-        let workspace = Workspace(plan, network: self)
+        let workspace = takeWorkspace(for: plan)
+        defer { returnWorkspace(workspace) }
         for (n, segment) in segments.enumerated() {
             precondition(segment.count == melBands * frames, "segment is not [\(melBands), \(frames)]")
             let image = workspace.activationA
@@ -117,6 +124,21 @@ final class CRNN: Sendable {
         }
         recur(plan: plan, workspace: workspace)
         return classify(plan: plan, workspace: workspace)
+    }
+
+    /// A spare workspace that fits `plan`, else a new one.
+    private func takeWorkspace(for plan: Plan) -> Workspace {
+        let spare = spares.withLock { spares -> Workspace? in
+            guard let index = spares.firstIndex(where: { $0.fits(plan) }) else { return nil }
+            return spares.remove(at: index)
+        }
+        return spare ?? Workspace(plan, network: self)
+    }
+
+    private func returnWorkspace(_ workspace: Workspace) {
+        spares.withLock { spares in
+            if spares.count < Self.spareLimit { spares.append(workspace) }
+        }
     }
 
     /// The steps' sizes for one batch.
@@ -128,6 +150,8 @@ final class CRNN: Sendable {
         let steps: Int
         let bins: Int
         let batch: Int
+        /// Frames per segment.
+        let frames: Int
         /// Largest im2col matrix, convolution output and activation, in floats.
         var columnsCapacity = 0
         var convolvedCapacity = 0
@@ -153,11 +177,17 @@ final class CRNN: Sendable {
             self.bins = height
             self.steps = width
             self.batch = batch
+            self.frames = frames
         }
     }
 
-    /// One call's buffers, allocated once per call and freed with it.
-    final class Workspace {
+    /// One call's buffers. Every call writes what it reads (or clears it first), so a
+    /// workspace from an earlier call serves a later one of the same segment length and at
+    /// most the same batch size. Used by one call at a time (handed over under `spares`' lock).
+    final class Workspace: @unchecked Sendable {
+        /// Segment length and batch size the buffers were made for.
+        let frames: Int
+        let batch: Int
         /// The current block's input and output images (ping-pong).
         let activationA: UnsafeMutablePointer<Float>
         let activationB: UnsafeMutablePointer<Float>
@@ -181,6 +211,8 @@ final class CRNN: Sendable {
                 return buffer
             }
             let h = network.hidden, n = plan.batch
+            frames = plan.frames
+            batch = plan.batch
             activationA = make(plan.activationCapacity)
             activationB = make(plan.activationCapacity)
             columns = make(plan.columnsCapacity)
@@ -197,5 +229,8 @@ final class CRNN: Sendable {
         }
 
         deinit { for buffer in buffers { buffer.deallocate() } }
+
+        /// Whether the buffers are large enough for `plan`.
+        func fits(_ plan: Plan) -> Bool { plan.frames == frames && plan.batch <= batch }
     }
 }

@@ -15,7 +15,11 @@ struct HashStage: ScanStage {
 
     let policy: Policy
 
-    func run(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure) {
+    func run(_ draft: inout TrackDraft, file: ReadOnlyFile, profile: inout StageProfile) throws(StageFailure) {
+        try profile.measure(.probe) { () throws(StageFailure) in try hash(&draft, file: file) }
+    }
+
+    private func hash(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure) {
         guard let format = draft.format, let payload = draft.payload else {
             throw StageFailure(.probe, "no audio payload was located")
         }

@@ -8,7 +8,11 @@ struct ProbeStage: ScanStage {
         "mp+", "mpp", "tta", "dsf", "dff", "amr", "ac3", "dts", "mka", "weba", "webm",
     ]
 
-    func run(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure) {
+    func run(_ draft: inout TrackDraft, file: ReadOnlyFile, profile: inout StageProfile) throws(StageFailure) {
+        try profile.measure(.probe) { () throws(StageFailure) in try probe(&draft, file: file) }
+    }
+
+    private func probe(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure) {
         let claimsAudio = Self.audioExtensions.contains(draft.file.fileExtension)
         let kind: ContentKind
         let tagEnd: Int64

@@ -16,11 +16,15 @@ public struct ScanOptions: Sendable {
     public var modelPath: String?
     /// How folders are listed (tests substitute failures here).
     public var lister: any DirectoryLister
+    /// Time every stage (`ScanSummary.profile`).
+    public var profile: Bool
 
     public init(
         roots: [String], jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-        includeHidden: Bool = false, tagsOnly: Bool = false, full: Bool = false, modelPath: String? = nil, lister: any DirectoryLister = SystemDirectoryLister()
+        includeHidden: Bool = false, tagsOnly: Bool = false, full: Bool = false, modelPath: String? = nil,
+        profile: Bool = false, lister: any DirectoryLister = SystemDirectoryLister()
     ) {
+        self.profile = profile
         self.roots = roots.map { PathNormalizer.absolute($0) }
         self.jobs = jobs
         self.includeHidden = includeHidden
@@ -133,26 +137,35 @@ public struct LibraryScanner: Sendable {
 
         let stages = self.stages(analyzer: analyzer, analysedFeatures: analysed, classifier: classifier,
                                  analysedByModel: analysedByModel)
+        let profiling = options.profile
         let outcomes = runConcurrently(pending, jobs: options.jobs, isCancelled: isCancelled) { item in
-            Self.process(item.file, previousAudioHash: item.previousAudioHash, stages: stages)
+            var profile = StageProfile(enabled: profiling)
+            let outcome = Self.process(item.file, previousAudioHash: item.previousAudioHash, stages: stages, profile: &profile)
+            return (outcome, profile)
         }
+        var profile = StageProfile(enabled: profiling)
         var batch: [FileOutcome] = []
         var lastFlush = ContinuousClock.now
         var done = 0
         for await group in outcomes {
-            for outcome in group {
+            for (outcome, fileProfile) in group {
                 done += 1
                 tally(outcome, known: known, into: &summary)
+                batch.append(outcome)
+                profile.merge(fileProfile)
             }
-            batch.append(contentsOf: group)
             if batch.count >= Self.batchSize || lastFlush.duration(to: .now) > .seconds(Self.batchInterval) {
-                try library.record(batch, known: known, scannedAt: Timestamp.now())
+                try profile.measure(.store) { () throws(MusicIndexError) in
+                    try library.record(batch, known: known, scannedAt: Timestamp.now())
+                }
                 batch.removeAll(keepingCapacity: true)
                 lastFlush = .now
             }
             progress(ScanProgress(done: done, total: pending.count, elapsedSeconds: clock.duration(to: .now).seconds))
         }
-        try library.record(batch, known: known, scannedAt: Timestamp.now())
+        try profile.measure(.store) { () throws(MusicIndexError) in
+            try library.record(batch, known: known, scannedAt: Timestamp.now())
+        }
 
         summary.interrupted = done < pending.count
         // A tags-only scan leaves analysis alone: files it read without hashing (new or moved
@@ -163,6 +176,11 @@ public struct LibraryScanner: Sendable {
         }
         summary.failures.sort { $0.path < $1.path }
         summary.elapsedSeconds = clock.duration(to: .now).seconds
+        if profiling {
+            summary.profile = ScanProfile(stages: profile, workers: min(options.jobs, max(1, pending.count)),
+                                          elapsedSeconds: summary.elapsedSeconds,
+                                          processCPUSeconds: StageProfile.processCPUSeconds())
+        }
         try library.finishScan(id: scanID, summary: summary, at: Timestamp.now())
         return summary
     }
@@ -183,10 +201,11 @@ public struct LibraryScanner: Sendable {
     }
 
     /// Runs the stages on one file. Never throws: every problem becomes an outcome.
-    static func process(_ file: WalkedFile, previousAudioHash: String? = nil, stages: [any ScanStage]) -> FileOutcome {
+    static func process(_ file: WalkedFile, previousAudioHash: String? = nil, stages: [any ScanStage],
+                        profile: inout StageProfile) -> FileOutcome {
         let handle: ReadOnlyFile
         do {
-            handle = try ReadOnlyFile(path: file.path)
+            handle = try profile.measure(.probe) { () throws(FileOpenError) in try ReadOnlyFile(path: file.path) }
         } catch {
             if error.vanished { return .vanished(file) }
             return .failed(file, StageFailure(.open, "cannot open: \(error.message)"))
@@ -194,7 +213,7 @@ public struct LibraryScanner: Sendable {
         var draft = TrackDraft(file: file, previousAudioHash: previousAudioHash)
         for stage in stages {
             do {
-                try stage.run(&draft, file: handle)
+                try stage.run(&draft, file: handle, profile: &profile)
             } catch {
                 if error.ignorable { return .ignored(file) }
                 // Later stages open the path again (TagLib, the decoders): a file deleted or

@@ -1,9 +1,18 @@
 /// One step of the per-file work of a scan. A stage reads what earlier stages put in the
 /// draft, adds its own result, or throws a `StageFailure` naming itself and the reason.
 /// The scanner runs stages in order and knows nothing of their insides: adding an analysis
-/// step is adding one type to `LibraryScanner.stages`.
+/// step is adding one type to `LibraryScanner.stages`. A stage adds the time of its parts to
+/// `profile` (see `StageProfile`; a disabled profile costs nothing).
 protocol ScanStage: Sendable {
-    func run(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure)
+    func run(_ draft: inout TrackDraft, file: ReadOnlyFile, profile: inout StageProfile) throws(StageFailure)
+}
+
+extension ScanStage {
+    /// Runs the stage without timing it.
+    func run(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure) {
+        var profile = StageProfile.disabled
+        try run(&draft, file: file, profile: &profile)
+    }
 }
 
 /// A per-file failure: the stage that failed and a specific, human-readable reason.

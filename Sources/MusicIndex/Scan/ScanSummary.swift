@@ -19,8 +19,23 @@ public struct ScanSummary: Sendable, Codable, Equatable {
     /// True when the scan was stopped before it finished (work done so far is kept).
     public var interrupted = false
     public var elapsedSeconds = 0.0
+    /// Where the time went, when the scan was asked to measure it (`ScanOptions.profile`).
+    public var profile: ScanProfile?
 
     public init() {}
+}
+
+/// The per-stage times of one scan (see `StageProfile`): stage times are summed over the
+/// worker threads (and the writer, for `store`), so with N workers busy throughout, the
+/// stages' wall seconds add up to about N times the scan's elapsed seconds.
+public struct ScanProfile: Sendable, Codable, Equatable {
+    public var stages: StageProfile
+    /// Worker threads that ran the per-file stages.
+    public var workers: Int
+    /// The scan's wall-clock seconds, and the CPU seconds the process used up to its end
+    /// (loading the model and walking the folders included).
+    public var elapsedSeconds: Double
+    public var processCPUSeconds: Double
 }
 
 /// Progress of a running scan, for a progress display.

@@ -1,6 +1,10 @@
 /// Reads tags and stream properties with TagLib.
 struct TagStage: ScanStage {
-    func run(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure) {
+    func run(_ draft: inout TrackDraft, file: ReadOnlyFile, profile: inout StageProfile) throws(StageFailure) {
+        try profile.measure(.tags) { () throws(StageFailure) in try readTags(&draft, file: file) }
+    }
+
+    private func readTags(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure) {
         guard let format = draft.format else { throw StageFailure(.tags, "no format was detected") }
         switch TagReader.read(path: file.path, format: format) {
         case .failure(.cannotOpen(let message)):
