@@ -9,22 +9,14 @@
 # the engine's largest relative difference to PyTorch's float32 outputs on the same inputs.
 #
 # Usage: benchmarks/crnn.sh [SEGMENTS=256] [BATCH=32]
-# PyTorch comes from the virtualenv of scripts/make-model-fixtures.sh (.venv-model, created
-# here the same way when missing). The Swift side is the test ModelBenchmarkTests, built in
+# PyTorch comes from the training environment (scripts/training-venv.sh). The Swift side is the test ModelBenchmarkTests, built in
 # release with -enable-testing and run only when MUSICINDEX_BENCH_CRNN is set.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 segments="${1:-256}"
 batch="${2:-32}"
-venv="$root/.venv-model"
-if ! "$venv/bin/python" -c "import torch, safetensors, numpy" 2>/dev/null; then
-  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-  # The CPU wheel; PyPI's default Linux torch pulls in gigabytes of CUDA.
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    --index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple \
-    "torch==2.13.0+cpu" "safetensors==0.8.*" numpy
-fi
-python="$venv/bin/python"
+# PyTorch from the training environment (a local CPU wheel when /opt/wheels has one, else PyPI).
+python="$(bash "$root/scripts/training-venv.sh")"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 model="$work/model.safetensors"

@@ -40,7 +40,8 @@ if ! "$venv/bin/python" -c "import librosa, torch, soundfile, safetensors" 2>/de
   if [ -n "$wheel" ]; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check "$wheel"
   else
-    "$venv/bin/pip" install --quiet --disable-pip-version-check --index-url https://download.pytorch.org/whl/cpu torch
+    # PyPI's Linux torch (the CUDA build, which runs on the CPU too).
+    "$venv/bin/pip" install --quiet --disable-pip-version-check torch
   fi
   "$venv/bin/pip" install --quiet --disable-pip-version-check "librosa==0.11.0" soundfile soxr "safetensors>=0.4" numpy
 fi
