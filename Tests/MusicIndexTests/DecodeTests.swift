@@ -256,3 +256,28 @@ func correlation(_ a: [Float], _ b: [Float]) throws -> Double {
     let N = Double(n)
     return (sab - sa * sb / N) / (((saa - sa * sa / N) * (sbb - sb * sb / N)).squareRoot())
 }
+
+@Suite struct FLACTailTests {
+    /// A whole FLAC's last frame ends at its declared length; a cut one's does not; a file
+    /// of another kind has no frame to find.
+    @Test func lastFrameTellsWholeFromTruncated() throws {
+        for (path, declared) in [(TestSupport.fixtures.appendingPathComponent("decode/source.flac").path, 88200),
+                                 (TestSupport.tagFixtures.appendingPathComponent("vorbis.flac").path, 44100)] {
+            #expect(FLACTail.reachesEnd(path: path, declaredFrames: declared), "\(path)")
+            #expect(!FLACTail.reachesEnd(path: path, declaredFrames: declared + 4096), "\(path)")
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            let folder = try TestSupport.temporaryFolder()
+            for fraction in [0.5, 0.9] {
+                let cut = folder + "/cut-\(fraction).flac"
+                try bytes.prefix(Int(Double(bytes.count) * fraction)).write(to: URL(fileURLWithPath: cut))
+                #expect(!FLACTail.reachesEnd(path: cut, declaredFrames: declared), "\(cut)")
+            }
+        }
+        #expect(!FLACTail.reachesEnd(path: TestSupport.tagFixtures.appendingPathComponent("id3v23.mp3").path, declaredFrames: 1000))
+    }
+
+    @Test func headerCRC() {
+        // CRC-8 check value of "123456789" for FLAC's polynomial.
+        #expect(FLACTail.crc8(ArraySlice(Array("123456789".utf8))) == 0xF4)
+    }
+}

@@ -8,7 +8,9 @@ internal import SndFileSystem
 /// libsndfile; float files pass through unchanged.
 ///
 /// A truncated file still declares its whole length (FLAC's STREAMINFO, a WAV data chunk),
-/// and libsndfile cannot seek past the cut. When opening, the last declared frame is sought
+/// and libsndfile cannot seek past the cut. When opening a FLAC file, its last frame header is
+/// read from the end of the file (`FLACTail`): when it ends where STREAMINFO says, the file is
+/// whole. Otherwise (and for the other formats) the last declared frame is sought
 /// (on a second handle); if that fails, the readable length is found by bisection over seeks
 /// (a few dozen, each a short read), and `frameCount` is that length, so analysis windows fall
 /// on audio that exists.
@@ -37,7 +39,11 @@ final class SndFileDecoder: AudioDecoder {
         // Some streams (Ogg without a final granule, for one) report no length.
         let declared = info.frames > 0 && info.frames < Int64(Int32.max) * 1024 ? Int(info.frames) : nil
         declaredFrameCount = declared
-        frameCount = declared.map { Self.readableFrames(path: path, declared: $0) }
+        let isFLAC = info.format & Int32(SF_FORMAT_TYPEMASK) == Int32(SF_FORMAT_FLAC)
+        frameCount = declared.map { declared in
+            isFLAC && FLACTail.reachesEnd(path: path, declaredFrames: declared)
+                ? declared : Self.readableFrames(path: path, declared: declared)
+        }
     }
 
     /// The number of frames up to the last one libsndfile can seek to (`declared` when the
