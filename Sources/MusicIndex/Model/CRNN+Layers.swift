@@ -152,18 +152,36 @@ extension CRNN {
     }
 
     /// One GRU update for one segment (PyTorch's gate order r, z, n); adds h' to `sum`.
-    /// `inputGates` already holds the r and z hidden biases; `hiddenBias` is b_hn.
+    /// `inputGates` already holds the r and z hidden biases; `hiddenBias` is b_hn. Eight units
+    /// at a time with the vectorised sigmoid and tanh (`VectorMath8`), the rest one by one.
     @inline(__always)
     static func gruCell(inputGates gi: UnsafePointer<Float>, hiddenGates gh: UnsafePointer<Float>,
                         hiddenBias: UnsafePointer<Float>, state: UnsafePointer<Float>,
                         next: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>, hidden h: Int) {
-        for j in 0..<h {
+        @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+            UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        @inline(__always) func store(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
+        }
+        var j = 0
+        while j + 8 <= h {
+            let r = VectorMath8.sigmoid(load(gi + j) + load(gh + j))
+            let z = VectorMath8.sigmoid(load(gi + h + j) + load(gh + h + j))
+            let candidate = VectorMath8.tanh(load(gi + 2 * h + j) + r * (load(gh + 2 * h + j) + load(hiddenBias + j)))
+            let value = (1 - z) * candidate + z * load(state + j)
+            store(value, next + j)
+            store(load(sum + j) + value, sum + j)
+            j += 8
+        }
+        while j < h {
             let r = sigmoid(gi[j] + gh[j])
             let z = sigmoid(gi[h + j] + gh[h + j])
             let candidate = tanh(gi[2 * h + j] + r * (gh[2 * h + j] + hiddenBias[j]))
             let value = (1 - z) * candidate + z * state[j]
             next[j] = value
             sum[j] += value
+            j += 1
         }
     }
 
