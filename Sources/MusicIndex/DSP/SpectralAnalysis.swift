@@ -52,6 +52,11 @@ public struct SpectralAnalysis: Sendable, Equatable {
         defer { magnitude.deallocate() }
         let melInput = UnsafeMutableBufferPointer<Float>.allocate(capacity: bins)
         defer { melInput.deallocate() }
+        // Power spectra of the frames not yet through the chroma bank (one block product each
+        // `blockFrames` frames).
+        let blockFrames = ChromaFilterbank.blockFrames
+        let powerBlock = UnsafeMutablePointer<Float>.allocate(capacity: blockFrames * bins)
+        defer { powerBlock.deallocate() }
 
         mel.withUnsafeMutableValues { melOut in
             chroma.withUnsafeMutableValues { chromaOut in
@@ -66,7 +71,12 @@ public struct SpectralAnalysis: Sendable, Equatable {
                             MelSpectrogram.applyExponent(exponent, to: melInput)
                             melBank.apply(spectrum: melInput.baseAddress!, to: melOut.baseAddress! + t, stride: columns)
                         }
-                        chromaBank.apply(power: p, to: chromaOut.baseAddress! + t, stride: columns)
+                        let slot = t % blockFrames
+                        (powerBlock + slot * bins).update(from: p, count: bins)
+                        if slot == blockFrames - 1 || t == columns - 1 {
+                            chromaBank.apply(powerBlock: powerBlock, frames: slot + 1,
+                                             to: chromaOut.baseAddress! + (t - slot), stride: columns)
+                        }
                         let shape = kernel.shape(magnitude: m, power: p)
                         centroid[t] = shape.centroid
                         bandwidth[t] = shape.bandwidth
