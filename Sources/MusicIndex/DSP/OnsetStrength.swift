@@ -35,10 +35,15 @@ public enum OnsetStrength {
             for t in delay..<max(delay, frames) {
                 let j = t - delay
                 guard j + lag < frames else { break }
+                // Only the positive increases are kept (packed at the front, branch-free): the
+                // others are zeros, which the aggregates count without storing.
+                var positives = 0
                 for b in 0..<bands {
-                    increases[b] = max(0, S[b * frames + j + lag] - S[b * frames + j])
+                    let increase = S[b * frames + j + lag] - S[b * frames + j]
+                    increases[positives] = increase
+                    positives += increase > 0 ? 1 : 0
                 }
-                envelope[t] = combine(&increases, aggregate)
+                envelope[t] = combine(&increases, positives: positives, count: bands, aggregate)
             }
         }
         return envelope
@@ -54,22 +59,36 @@ public enum OnsetStrength {
                                  aggregate: aggregate)
     }
 
-    private static func combine(_ values: inout [Float], _ aggregate: Aggregate) -> Float {
+    /// The aggregate of `count` values of which the first `positives` of `values` are the
+    /// positive ones and the rest are zeros.
+    private static func combine(_ values: inout [Float], positives: Int, count: Int, _ aggregate: Aggregate) -> Float {
         switch aggregate {
         case .mean:
+            // Adding the zeros would not change the Double sum.
             var sum = 0.0
-            for value in values { sum += Double(value) }
-            return Float(sum / Double(values.count))
+            for index in 0..<positives { sum += Double(values[index]) }
+            return Float(sum / Double(count))
         case .median:
-            // np.median: the middle value, or the mean of the two middle values, found by
-            // selection (O(n)) rather than a full sort.
-            let count = values.count, middle = count / 2
-            return values.withUnsafeMutableBufferPointer { v in
-                if count % 2 == 1 { return select(v, middle) }
-                let lower = select(v, middle - 1)
-                // After selecting index middle − 1, everything above it is >= it.
-                var upper = v[middle]
-                for i in (middle + 1)..<count { upper = min(upper, v[i]) }
+            // np.median: the middle value, or the mean of the two middle values. The zeros are
+            // the smallest values, so a middle index below their count reads 0; otherwise the
+            // positive values are searched by selection (O(n)) rather than a full sort.
+            let zeros = count - positives, middle = count / 2
+            return values.withUnsafeMutableBufferPointer { buffer in
+                let v = UnsafeMutableBufferPointer(rebasing: buffer[0..<positives])
+                if count % 2 == 1 { return middle < zeros ? 0 : select(v, middle - zeros) }
+                let lower: Float, upper: Float
+                if middle < zeros {
+                    return 0
+                } else if middle - 1 < zeros {
+                    lower = 0
+                    upper = v.min()!
+                } else {
+                    lower = select(v, middle - 1 - zeros)
+                    // After selecting index middle − 1, everything above it is >= it.
+                    var smallest = v[middle - zeros]
+                    for i in (middle - zeros + 1)..<positives { smallest = min(smallest, v[i]) }
+                    upper = smallest
+                }
                 return Float((Double(lower) + Double(upper)) / 2)
             }
         }

@@ -40,7 +40,6 @@ public enum ZeroCrossingRate {
             var limit = Float(threshold)
             if Double(limit) <= threshold { limit = limit.nextUp }
             let negativeLimit = -limit
-            @inline(__always) func negative(_ x: Float) -> Bool { x <= negativeLimit }
             let source = samples.baseAddress!
             var low = 0, high = 0, running: Int32 = 0
             // Notes prefix(i) for every frame whose first − 1 or last is i.
@@ -49,21 +48,43 @@ public enum ZeroCrossingRate {
                 while high < frames && lasts[high] == i { atHigh[high] = running; high += 1 }
             }
             note(0)
-            var previous = negative(source[0])
-            var stop = min(low < frames ? lows[low] : length, high < frames ? lasts[high] : length)
-            for i in 1..<length {
-                let current = negative(source[i])
-                running &+= (current != previous) ? 1 : 0
-                previous = current
-                if i == stop {
-                    note(i)
-                    stop = min(low < frames ? lows[low] : length, high < frames ? lasts[high] : length)
-                }
+            // Between two positions that need a note, the crossings are counted eight pairs
+            // at a time.
+            var position = 0
+            while position < length - 1 {
+                let stop = min(low < frames ? lows[low] : length - 1, high < frames ? lasts[high] : length - 1)
+                precondition(stop > position, "zero-crossing positions out of order")
+                running &+= crossings(source, from: position + 1, through: stop, negativeLimit: negativeLimit)
+                position = stop
+                note(stop)
             }
         }
         return (0..<frames).map { t in
             let count = lasts[t] >= firsts[t] ? atHigh[t] - atLow[t] : 0
             return Float(Double(count) / Double(frameLength))
         }
+    }
+
+    /// The count of j in first...last (first >= 1) where x[j − 1] and x[j] differ in being
+    /// <= `negativeLimit`.
+    @inline(__always)
+    private static func crossings(_ x: UnsafePointer<Float>, from first: Int, through last: Int,
+                                  negativeLimit: Float) -> Int32 {
+        var j = first
+        var lanes = SIMD8<Int32>()
+        let limit = SIMD8<Float>(repeating: negativeLimit)
+        while j + 8 <= last + 1 {
+            let current = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) .<= limit
+            let previous = UnsafeRawPointer(x + j - 1).loadUnaligned(as: SIMD8<Float>.self) .<= limit
+            // A true lane of a mask reads as -1.
+            lanes &+= unsafeBitCast(current .^ previous, to: SIMD8<Int32>.self)
+            j += 8
+        }
+        var count = -lanes.wrappedSum()
+        while j <= last {
+            count &+= (x[j] <= negativeLimit) != (x[j - 1] <= negativeLimit) ? 1 : 0
+            j += 1
+        }
+        return count
     }
 }
