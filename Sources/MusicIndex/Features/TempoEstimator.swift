@@ -127,16 +127,21 @@ public enum TempoEstimator {
         padded.withUnsafeBufferPointer { source in
             frame.withUnsafeMutableBufferPointer { x in
                 autocorrelation.withUnsafeMutableBufferPointer { r in
-                    for t in 0..<n {
-                        for i in 0..<window { x[i] = source[t + i] * hann[i] }
-                        for lag in 0..<window { r[lag] = 0 }
-                        autocorrelate(UnsafePointer(x.baseAddress!), count: window, into: r.baseAddress!,
-                                      nonzero: &nonzero)
-                        // norm=inf: divide by the largest magnitude unless it is below tiny.
-                        var peak = 0.0
-                        for lag in 0..<window { peak = max(peak, abs(r[lag])) }
-                        let length = peak < Double.leastNormalMagnitude ? 1.0 : peak
-                        for lag in 0..<window { mean[lag] += r[lag] / length }
+                    hann.withUnsafeBufferPointer { hann in
+                        mean.withUnsafeMutableBufferPointer { mean in
+                            for t in 0..<n {
+                                for i in 0..<window { x[i] = source[t + i] * hann[i] }
+                                r.update(repeating: 0)
+                                autocorrelate(UnsafePointer(x.baseAddress!), count: window, into: r.baseAddress!,
+                                              nonzero: &nonzero)
+                                // norm=inf: divide by the largest magnitude unless it is below tiny.
+                                // That is the lag-0 value Σ x², since |Σ x[i] x[i + lag]| <= Σ x²
+                                // (Cauchy–Schwarz); rounding could only move a lag within an ulp of it.
+                                let peak = r[0]
+                                let length = peak < Double.leastNormalMagnitude ? 1.0 : peak
+                                accumulate(r.baseAddress!, dividedBy: length, into: mean.baseAddress!, count: window)
+                            }
+                        }
                     }
                 }
             }
@@ -191,6 +196,27 @@ public enum TempoEstimator {
             for lag in 0..<(count - i) { r[lag] += xi * tail[lag] }
             j += 1
         }
+    }
+
+    /// mean[i] += r[i] / divisor for i in 0..<count, four lanes at a time.
+    @inline(__always)
+    private static func accumulate(_ r: UnsafePointer<Double>, dividedBy divisor: Double,
+                                   into mean: UnsafeMutablePointer<Double>, count: Int) {
+        var i = 0
+        while i + 4 <= count {
+            let sum = load(mean + i) + load(r + i) / divisor
+            UnsafeMutableRawPointer(mean + i).storeBytes(of: sum, as: SIMD4<Double>.self)
+            i += 4
+        }
+        while i < count {
+            mean[i] += r[i] / divisor
+            i += 1
+        }
+    }
+
+    @inline(__always)
+    private static func load(_ pointer: UnsafeMutablePointer<Double>) -> SIMD4<Double> {
+        load(UnsafePointer(pointer))
     }
 
     @inline(__always)
