@@ -40,10 +40,11 @@ public enum Decibels {
             var maxLanes = SIMD8<Float>(repeating: -.infinity)
             while i + 8 <= count {
                 let power = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-                var db = Float(scale) * VectorMath.log(pointwiseMax(power, floorLanes)) - Float(offset)
+                var db = Float(scale) * VectorMath.log(power.replacing(with: floorLanes, where: floorLanes .> power)) - Float(offset)
                 db = db.replacing(with: floorDB, where: power .<= floorLanes)
                 UnsafeMutableRawPointer(x + i).storeBytes(of: db, as: SIMD8<Float>.self)
-                maxLanes = pointwiseMax(maxLanes, db)
+                // Swift's pointwiseMax, written out: it is not always inlined.
+                maxLanes = maxLanes.replacing(with: db, where: db .>= maxLanes)
                 i += 8
             }
             maximum = maxLanes.max()

@@ -175,7 +175,8 @@ struct SpectralKernel {
         var k = 0
         while k + 16 <= count {
             for j in Swift.stride(from: 0, to: 16, by: 4) {
-                let x = pointwiseMax(floor, SIMD4<Double>(UnsafeRawPointer(p + k + j).loadUnaligned(as: SIMD4<Float>.self)))
+                let value = SIMD4<Double>(UnsafeRawPointer(p + k + j).loadUnaligned(as: SIMD4<Float>.self))
+                let x = floor.replacing(with: value, where: value .>= floor)  // max(amin, value)
                 product *= x
                 sum += x
             }
