@@ -12,18 +12,36 @@ extension CRNN {
             let (convolvedHeight, convolvedWidth) = plan.convolvedSizes[index]
             let area = convolvedHeight * convolvedWidth
             let patchRows = block.channelsIn * kernel * kernel
-            // A 1x1 unpadded convolution's im2col matrix is the input itself.
-            let columns: UnsafePointer<Float>
-            if kernel == 1 && padding == 0 {
-                columns = UnsafePointer(input)
+            if block.usesRowProducts(kernel: kernel) {
+                // Output pixel (y, x) of kernel row dy reads expanded row (c, dx) at padded
+                // image row y + dy, column x: the expanded matrix from column dy * width' on,
+                // [c_in * k, height' * width'], so the k row products add up to the convolution.
+                let rowLength = block.channelsIn * kernel
+                let paddedHeight = height + 2 * padding
+                Self.rowExpand(input, channels: block.channelsIn, height: height, width: width, kernel: kernel,
+                               padding: padding, into: workspace.columns)
+                block.rowWeights.withUnsafeBufferPointer { weights in
+                    for dy in 0..<kernel {
+                        BLAS.gemm(m: block.channelsOut, n: area, k: rowLength,
+                                  a: weights.baseAddress! + dy * block.channelsOut * rowLength, lda: rowLength,
+                                  b: workspace.columns + dy * convolvedWidth, ldb: paddedHeight * convolvedWidth,
+                                  beta: dy == 0 ? 0 : 1, c: workspace.convolved, ldc: area)
+                    }
+                }
             } else {
-                Self.im2col(input, channels: block.channelsIn, height: height, width: width, kernel: kernel,
-                            padding: padding, into: workspace.columns)
-                columns = UnsafePointer(workspace.columns)
-            }
-            block.weight.withUnsafeBufferPointer { weight in
-                BLAS.gemm(m: block.channelsOut, n: area, k: patchRows, a: weight.baseAddress!, lda: patchRows,
-                          b: columns, ldb: area, c: workspace.convolved, ldc: area)
+                // A 1x1 unpadded convolution's im2col matrix is the input itself.
+                let columns: UnsafePointer<Float>
+                if kernel == 1 && padding == 0 {
+                    columns = UnsafePointer(input)
+                } else {
+                    Self.im2col(input, channels: block.channelsIn, height: height, width: width, kernel: kernel,
+                                padding: padding, into: workspace.columns)
+                    columns = UnsafePointer(workspace.columns)
+                }
+                block.weight.withUnsafeBufferPointer { weight in
+                    BLAS.gemm(m: block.channelsOut, n: area, k: patchRows, a: weight.baseAddress!, lda: patchRows,
+                              b: columns, ldb: area, c: workspace.convolved, ldc: area)
+                }
             }
             block.bias.withUnsafeBufferPointer { bias in
                 if index == blocks.count - 1 {
@@ -73,6 +91,39 @@ extension CRNN {
                     }
                     row += 1
                 }
+            }
+        }
+    }
+
+    /// The row expansion of an image [channels, height, width] for a stride-1 convolution: the
+    /// matrix [channels * kernel, (height + 2 * padding) * convolvedWidth] whose row (c, dx)
+    /// holds, for every padded image row yy and output column x, the input pixel
+    /// (yy - padding, x + dx - padding) of channel c, zero outside the image. A kernel-row
+    /// offset of dy * convolvedWidth columns then gives kernel row dy's im2col rows.
+    static func rowExpand(_ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int, kernel: Int,
+                          padding: Int, into expanded: UnsafeMutablePointer<Float>) {
+        let convolvedWidth = width + 2 * padding - kernel + 1
+        let paddedHeight = height + 2 * padding
+        let rowLength = paddedHeight * convolvedWidth
+        var row = 0
+        for channel in 0..<channels {
+            let plane = input + channel * height * width
+            for dx in 0..<kernel {
+                let destination = expanded + row * rowLength
+                let first = min(convolvedWidth, max(0, padding - dx))
+                let end = max(first, min(convolvedWidth, width - dx + padding))
+                for yy in 0..<paddedHeight {
+                    let line = destination + yy * convolvedWidth
+                    let sourceRow = yy - padding
+                    guard sourceRow >= 0 && sourceRow < height else {
+                        line.update(repeating: 0, count: convolvedWidth)
+                        continue
+                    }
+                    line.update(repeating: 0, count: first)
+                    (line + first).update(from: plane + sourceRow * width + first + dx - padding, count: end - first)
+                    (line + end).update(repeating: 0, count: convolvedWidth - end)
+                }
+                row += 1
             }
         }
     }

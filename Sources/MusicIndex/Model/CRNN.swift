@@ -10,8 +10,11 @@ import Synchronization
 ///   b_iz + b_hz); b_hn stays apart because the reset gate multiplies it.
 ///
 /// Computation for a batch of N segments of T frames (`forward`):
-/// 1. per segment, per block: im2col + one SGEMM for the convolution, then max pooling,
-///    the folded bias and ReLU in one pass (bias and ReLU commute with the max);
+/// 1. per segment, per block: the convolution as SGEMMs, then max pooling, the folded bias
+///    and ReLU in one pass (bias and ReLU commute with the max). A block with c_in * k >= 32
+///    copies its input once per kernel column (`rowExpand`) and runs one SGEMM per kernel row,
+///    adding up; a shallower block (the first, with one input channel) runs one SGEMM over
+///    the full im2col matrix, k times the copying but one deep product;
 /// 2. the last block writes its [C, M, T'] output straight into the GRU input matrix
 ///    X [F, N * T'] (column n * T' + t holds x_t of segment n, channel-major);
 /// 3. one SGEMM for the input projections of every step of every segment,
@@ -32,7 +35,35 @@ final class CRNN: Sendable {
         let channelsOut: Int
         /// [channelsOut, channelsIn * k * k], row-major (PyTorch's [c_out, c_in, k, k]).
         let weight: [Float]
+        /// The same weights by kernel row: [k][channelsOut, channelsIn * k], the product of
+        /// kernel row dy with (c_in, dx) (see `convolve`).
+        let rowWeights: [Float]
         let bias: [Float]
+
+        init(channelsIn: Int, channelsOut: Int, kernel: Int, weight: [Float], bias: [Float]) {
+            self.channelsIn = channelsIn
+            self.channelsOut = channelsOut
+            self.weight = weight
+            self.bias = bias
+            var rows = [Float](repeating: 0, count: weight.count)
+            let rowLength = channelsIn * kernel
+            for dy in 0..<kernel {
+                for c in 0..<channelsOut {
+                    for ci in 0..<channelsIn {
+                        for dx in 0..<kernel {
+                            rows[(dy * channelsOut + c) * rowLength + ci * kernel + dx] =
+                                weight[((c * channelsIn + ci) * kernel + dy) * kernel + dx]
+                        }
+                    }
+                }
+            }
+            rowWeights = rows
+        }
+
+        /// Whether the convolution runs as one product per kernel row over a row-expanded input
+        /// (`CRNN.rowExpand`) rather than one product over the full im2col matrix: when each
+        /// row product still has a useful depth (c_in * k >= 32), for a k-times smaller copy.
+        func usesRowProducts(kernel: Int) -> Bool { kernel > 1 && channelsIn * kernel >= 32 }
     }
 
     let architecture: CRNNArchitecture
@@ -80,7 +111,8 @@ final class CRNN: Sendable {
                 for i in 0..<rowLength { folded[c * rowLength + i] = Float(scale * Double(weight[c * rowLength + i])) }
                 foldedBias[c] = Float(scale * (Double(bias[c]) - Double(mean[c])) + Double(beta[c]))
             }
-            blocks.append(Block(channelsIn: channelsIn, channelsOut: channelsOut, weight: folded, bias: foldedBias))
+            blocks.append(Block(channelsIn: channelsIn, channelsOut: channelsOut, kernel: architecture.convKernel,
+                                weight: folded, bias: foldedBias))
             channelsIn = channelsOut
         }
         let hidden = architecture.gruHidden
@@ -169,6 +201,9 @@ final class CRNN: Sendable {
                 convolvedSizes.append((convolvedHeight, convolvedWidth))
                 let area = convolvedHeight * convolvedWidth
                 columnsCapacity = max(columnsCapacity, block.channelsIn * patch * area)
+                // The row-expanded input: [c_in * k, (height + 2 * padding) * convolvedWidth].
+                columnsCapacity = max(columnsCapacity, block.channelsIn * architecture.convKernel
+                                      * (height + 2 * architecture.convPadding) * convolvedWidth)
                 convolvedCapacity = max(convolvedCapacity, block.channelsOut * area)
                 height = convolvedHeight / architecture.pool
                 width = convolvedWidth / architecture.pool
