@@ -216,12 +216,15 @@ public struct LibraryScanner: Sendable {
                 try stage.run(&draft, file: handle, profile: &profile)
             } catch {
                 if error.ignorable { return .ignored(file) }
-                // Later stages open the path again (TagLib, the decoders): a file deleted or
-                // moved away while it was being read has vanished; it did not fail.
+                // Later stages open the path again (the decoders): a file deleted or moved
+                // away while it was being read has vanished; it did not fail.
                 if !Self.stillExists(file.path) { return .vanished(file) }
                 return .failed(file, error)
             }
         }
+        // The stages that read through the open file (the probe, TagLib) succeed on a file
+        // deleted meanwhile: it has vanished all the same.
+        if handle.isDeleted { return .vanished(file) }
         return .indexed(draft)
     }
 

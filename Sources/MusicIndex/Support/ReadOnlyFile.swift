@@ -72,6 +72,25 @@ final class ReadOnlyFile {
         return try readDirect(at: offset, count: wanted)
     }
 
+    /// Calls `body` with the open descriptor and the first and last bytes of the file read so
+    /// far (either may be empty; `tail` always ends at the end of the file). The descriptor
+    /// must only be read with positioned reads and stays open.
+    func withDescriptor<R>(_ body: (_ descriptor: Int32, _ head: UnsafeBufferPointer<UInt8>,
+                                    _ tail: UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let head = self.head ?? []
+        // A short tail read (the file shrank) does not end at the end of the file.
+        let tail = self.tail.flatMap { $0.count == Int(size - max(0, size - Int64(Self.tailLength))) ? $0 : nil } ?? []
+        return head.withUnsafeBufferPointer { head in
+            tail.withUnsafeBufferPointer { tail in body(descriptor, head, tail) }
+        }
+    }
+
+    /// Whether the file has been deleted since it was opened (it has no name left).
+    var isDeleted: Bool {
+        var info = stat()
+        return fstat(descriptor, &info) == 0 && info.st_nlink == 0
+    }
+
     private func readDirect(at offset: Int64, count: Int) throws(FileOpenError) -> [UInt8] {
         guard count > 0, offset >= 0, offset < size else { return [] }
         let wanted = Int(min(Int64(count), size - offset))
