@@ -225,6 +225,7 @@ public struct LibraryScanner: Sendable {
         // The stages that read through the open file (the probe, TagLib) succeed on a file
         // deleted meanwhile: it has vanished all the same.
         if handle.isDeleted { return .vanished(file) }
+        draft.row = TrackRow(draft)
         return .indexed(draft)
     }
 
