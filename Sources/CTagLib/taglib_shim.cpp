@@ -80,9 +80,10 @@ bool apeHasCover(TagLib::APE::Tag *tag) {
 }
 
 // A read-only TagLib stream over an open file descriptor. Reads are positioned (pread), so a
-// seek is only arithmetic, and reads that fall inside the bytes the caller already holds
-// (the file's first and last bytes) are served from memory. There is no way to write: the
-// write operations do nothing and readOnly() is true.
+// seek is only arithmetic; reads that fall inside the bytes the caller already holds (the
+// file's first and last bytes) are served from memory, and other small reads from one block
+// of the file read ahead (TagLib walks MP4 atoms and Ogg pages in reads of a few bytes).
+// There is no way to write: the write operations do nothing and readOnly() is true.
 class DescriptorStream : public TagLib::IOStream {
 public:
     DescriptorStream(const mi_tags_source *source)
@@ -107,15 +108,20 @@ public:
             position_ = end;
             return bytes;
         }
-        TagLib::ByteVector bytes(static_cast<unsigned int>(wanted), 0);
-        long long done = 0;
-        while (done < wanted) {
-            const ssize_t n = ::pread(fd_, bytes.data() + done, static_cast<size_t>(wanted - done),
-                                      static_cast<off_t>(position_ + done));
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            done += n;
+        if (wanted <= static_cast<long long>(sizeof(block_))) {
+            if (position_ < blockStart_ || end > blockStart_ + blockLength_) {
+                // The block starts at the read, or ends at the end of the file when the read
+                // is near it (TagLib looks for the last Ogg page backwards from the end).
+                blockStart_ = std::max(0LL, std::min(position_, size_ - static_cast<long long>(sizeof(block_))));
+                blockLength_ = readAt(block_, static_cast<long long>(sizeof(block_)), blockStart_);
+            }
+            const long long available = std::max(0LL, std::min(end, blockStart_ + blockLength_) - position_);
+            TagLib::ByteVector bytes(block_ + (position_ - blockStart_), static_cast<unsigned int>(available));
+            position_ += available;
+            return bytes;
         }
+        TagLib::ByteVector bytes(static_cast<unsigned int>(wanted), 0);
+        const long long done = readAt(bytes.data(), wanted, position_);
         if (done < wanted) bytes.resize(static_cast<unsigned int>(done));
         position_ += done;
         return bytes;
@@ -139,6 +145,18 @@ public:
     long length() override { return static_cast<long>(size_); }
 
 private:
+    // Reads up to `count` bytes at `offset` into `buffer`; returns how many there were.
+    long long readAt(char *buffer, long long count, long long offset) const {
+        long long done = 0;
+        while (done < count) {
+            const ssize_t n = ::pread(fd_, buffer + done, static_cast<size_t>(count - done), static_cast<off_t>(offset + done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            done += n;
+        }
+        return done;
+    }
+
     const char *path_;
     int fd_;
     long long size_;
@@ -148,6 +166,9 @@ private:
     size_t tailLength_;
     long long tailStart_;
     long long position_ = 0;
+    char block_[4096];
+    long long blockStart_ = 0;
+    long long blockLength_ = 0;
 };
 
 // Opens the file as `format` and fills codec and has_cover; the caller reads the rest.
