@@ -15,7 +15,10 @@ public struct WalkedFile: Sendable, Equatable {
     var fileExtension: String {
         guard let slash = path.lastIndex(of: "/"), let dot = path[slash...].lastIndex(of: "."),
               path.index(after: dot) < path.endIndex else { return "" }
-        return path[path.index(after: dot)...].lowercased()
+        let name = path[path.index(after: dot)...]
+        // Most extensions are lower-case ASCII already.
+        if name.utf8.allSatisfy({ $0 < 0x80 && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) { return String(name) }
+        return name.lowercased()
     }
 }
 
@@ -111,12 +114,16 @@ public struct LibraryWalker: Sendable {
             result.unreadableFolders.append((path, error.message))
             return
         }
+        // Entries are looked up relative to the folder, not through their whole path again
+        // (should the folder not open, through the path).
+        let folder = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { if folder >= 0 { close(folder) } }
         for name in names {
             if !includeHidden && name.hasPrefix(".") { continue }
             let child = path == "/" ? "/" + name : path + "/" + name
             var entry = stat()
             // stat follows symlinks: a link to a folder is walked, a dangling link is skipped.
-            guard stat(child, &entry) == 0 else { continue }
+            guard (folder >= 0 ? fstatat(folder, name, &entry, 0) : stat(child, &entry)) == 0 else { continue }
             if isDirectory(entry) {
                 walkFolder(child, info: entry, visited: &visited, into: &result, isCancelled: isCancelled)
             } else if isRegular(entry) {
