@@ -13,12 +13,21 @@ public struct WalkedFile: Sendable, Equatable {
 
     /// The lower-cased extension, "" when there is none.
     var fileExtension: String {
-        guard let slash = path.lastIndex(of: "/"), let dot = path[slash...].lastIndex(of: "."),
-              path.index(after: dot) < path.endIndex else { return "" }
-        let name = path[path.index(after: dot)...]
-        // Most extensions are lower-case ASCII already.
-        if name.utf8.allSatisfy({ $0 < 0x80 && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) { return String(name) }
-        return name.lowercased()
+        let bytes = path.utf8
+        // An ASCII path (the usual case) is searched byte by byte; others by Character, where
+        // a "." followed by a combining mark is not a dot.
+        guard bytes.allSatisfy({ $0 < 0x80 }) else {
+            guard let slash = path.lastIndex(of: "/"), let dot = path[slash...].lastIndex(of: "."),
+                  path.index(after: dot) < path.endIndex else { return "" }
+            return path[path.index(after: dot)...].lowercased()
+        }
+        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")), let dot = bytes[slash...].lastIndex(of: UInt8(ascii: ".")),
+              bytes.index(after: dot) < bytes.endIndex else { return "" }
+        let name = bytes[bytes.index(after: dot)...]
+        if name.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) {
+            return String(decoding: name, as: UTF8.self).lowercased()
+        }
+        return String(decoding: name, as: UTF8.self)
     }
 }
 
