@@ -89,28 +89,46 @@ public struct LibraryWalker: Sendable {
     /// `isCancelled` is asked before each folder is listed; once it is true the walk stops
     /// and the result says `cancelled`.
     public func walk(roots: [String], isCancelled: () -> Bool = { false }) throws(MusicIndexError) -> Result {
+        var files: [WalkedFile] = []
+        var result = try walk(roots: roots, isCancelled: isCancelled) { files.append($0) }
+        files.sort { $0.path < $1.path }
+        // A file reached through two roots is listed once.
+        var seen = Set<String>()
+        files.removeAll { !seen.insert($0.path).inserted }
+        result.files = files
+        return result
+    }
+
+    /// Throws for a root that does not exist (or is neither a folder nor a regular file).
+    func validate(roots: [String]) throws(MusicIndexError) {
+        for root in roots {
+            var info = stat()
+            guard stat(root, &info) == 0, isDirectory(info) || isRegular(info) else { throw .missingFolder(path: root) }
+        }
+    }
+
+    /// Walks as `walk(roots:isCancelled:)` does, handing each file to `found` as soon as it is
+    /// found, in walk order (each folder's entries sorted by name), rather than collecting
+    /// them: `files` of the result is empty. A file reached through two roots is found twice.
+    func walk(roots: [String], isCancelled: () -> Bool, found: (WalkedFile) -> Void) throws(MusicIndexError) -> Result {
         var result = Result()
         var visited = Set<FolderIdentity>()
         for root in roots {
             var info = stat()
             guard stat(root, &info) == 0 else { throw .missingFolder(path: root) }
             if isDirectory(info) {
-                walkFolder(root, info: info, visited: &visited, into: &result, isCancelled: isCancelled)
+                walkFolder(root, info: info, visited: &visited, into: &result, isCancelled: isCancelled, found: found)
             } else if isRegular(info) {
-                result.files.append(file(root, info))
+                found(file(root, info))
             } else {
                 throw .missingFolder(path: root)
             }
         }
-        result.files.sort { $0.path < $1.path }
-        // A file reached through two roots is listed once.
-        var seen = Set<String>()
-        result.files.removeAll { !seen.insert($0.path).inserted }
         return result
     }
 
     private func walkFolder(_ path: String, info: stat, visited: inout Set<FolderIdentity>, into result: inout Result,
-                            isCancelled: () -> Bool) {
+                            isCancelled: () -> Bool, found: (WalkedFile) -> Void) {
         if result.cancelled || isCancelled() {
             result.cancelled = true
             return
@@ -134,11 +152,11 @@ public struct LibraryWalker: Sendable {
             // stat follows symlinks: a link to a folder is walked, a dangling link is skipped.
             guard (folder >= 0 ? fstatat(folder, name, &entry, 0) : stat(child, &entry)) == 0 else { continue }
             if isDirectory(entry) {
-                walkFolder(child, info: entry, visited: &visited, into: &result, isCancelled: isCancelled)
+                walkFolder(child, info: entry, visited: &visited, into: &result, isCancelled: isCancelled, found: found)
             } else if isRegular(entry) {
                 let walked = file(child, entry)
                 if ContentSniffer.nonAudioExtensions.contains(walked.fileExtension) { continue }
-                result.files.append(walked)
+                found(walked)
             }
         }
     }
