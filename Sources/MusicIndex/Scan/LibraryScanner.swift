@@ -107,7 +107,7 @@ public struct LibraryScanner: Sendable {
         let walked = WalkHandOver()
         let (roots, tagsOnly, hasClassifier) = (options.roots, options.tagsOnly, classifier != nil)
         let modelHashes = analysedByModel
-        Thread {
+        let walkThread = Thread {
             var report = WalkReport()
             do throws(MusicIndexError) {
                 report.result = try walker.walk(roots: roots, isCancelled: isCancelled) { file in
@@ -128,7 +128,9 @@ public struct LibraryScanner: Sendable {
             }
             walked.finish(report)
             pending.close()
-        }.start()
+        }
+        walkThread.stackSize = 8 << 20  // the walk recurses once per folder level
+        walkThread.start()
 
         let stages = self.stages(analyzer: analyzer, analysedFeatures: analysed, classifier: classifier,
                                  analysedByModel: analysedByModel)

@@ -161,7 +161,7 @@ extension Library {
         }
     }
 
-    /// The columns of `tracks` that a scan writes, in the order of `TrackRow.arguments`,
+    /// The columns of `tracks` that a scan writes, in the order of `TrackRow.values`,
     /// followed by `scanned_at`.
     private static let trackColumns = """
         path, size, mtime_ns, audio_hash, format, codec, duration, bitrate,
