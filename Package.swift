@@ -54,6 +54,8 @@ let package = Package(
             dependencies: [
                 "CTagLib", "FFTWSystem", "MPG123System", "SndFileSystem", "SoxrSystem", "CFFmpeg", "COpenBLAS",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API under GRDB, for the scan's track inserts (Library+Scan.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             path: "Sources/MusicIndex",
             // The shipped default genre model (make model; training/REPORT.md).

@@ -2,6 +2,8 @@
 // read-only FileStream, so TagLib can never write to a music file from here.
 #include "musicindex_taglib.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +33,8 @@
 #include <taglib/wavfile.h>
 #include <taglib/wavpackfile.h>
 #include <taglib/xiphcomment.h>
+
+#include <unistd.h>
 
 namespace {
 
@@ -74,6 +78,98 @@ bool apeHasCover(TagLib::APE::Tag *tag) {
     }
     return false;
 }
+
+// A read-only TagLib stream over an open file descriptor. Reads are positioned (pread), so a
+// seek is only arithmetic; reads that fall inside the bytes the caller already holds (the
+// file's first and last bytes) are served from memory, and other small reads from one block
+// of the file read ahead (TagLib walks MP4 atoms and Ogg pages in reads of a few bytes).
+// There is no way to write: the write operations do nothing and readOnly() is true.
+class DescriptorStream : public TagLib::IOStream {
+public:
+    DescriptorStream(const mi_tags_source *source)
+        : path_(source->path), fd_(source->fd), size_(source->size), head_(source->head),
+          headLength_(source->head_length), tail_(source->tail), tailLength_(source->tail_length),
+          tailStart_(source->size - static_cast<long long>(source->tail_length)) {}
+
+    TagLib::FileName name() const override { return path_; }
+
+    TagLib::ByteVector readBlock(unsigned long length) override {
+        if (length == 0 || position_ < 0 || position_ >= size_) return TagLib::ByteVector();
+        const long long wanted = std::min<long long>(static_cast<long long>(length), size_ - position_);
+        const long long end = position_ + wanted;
+        if (end <= static_cast<long long>(headLength_)) {
+            TagLib::ByteVector bytes(reinterpret_cast<const char *>(head_) + position_, static_cast<unsigned int>(wanted));
+            position_ = end;
+            return bytes;
+        }
+        if (tailLength_ > 0 && position_ >= tailStart_) {
+            TagLib::ByteVector bytes(reinterpret_cast<const char *>(tail_) + (position_ - tailStart_),
+                                     static_cast<unsigned int>(wanted));
+            position_ = end;
+            return bytes;
+        }
+        if (wanted <= static_cast<long long>(sizeof(block_))) {
+            if (position_ < blockStart_ || end > blockStart_ + blockLength_) {
+                // The block starts at the read, or ends at the end of the file when the read
+                // is near it (TagLib looks for the last Ogg page backwards from the end).
+                blockStart_ = std::max(0LL, std::min(position_, size_ - static_cast<long long>(sizeof(block_))));
+                blockLength_ = readAt(block_, static_cast<long long>(sizeof(block_)), blockStart_);
+            }
+            const long long available = std::max(0LL, std::min(end, blockStart_ + blockLength_) - position_);
+            TagLib::ByteVector bytes(block_ + (position_ - blockStart_), static_cast<unsigned int>(available));
+            position_ += available;
+            return bytes;
+        }
+        TagLib::ByteVector bytes(static_cast<unsigned int>(wanted), 0);
+        const long long done = readAt(bytes.data(), wanted, position_);
+        if (done < wanted) bytes.resize(static_cast<unsigned int>(done));
+        position_ += done;
+        return bytes;
+    }
+
+    void writeBlock(const TagLib::ByteVector &) override {}
+    void insert(const TagLib::ByteVector &, unsigned long, unsigned long) override {}
+    void removeBlock(unsigned long, unsigned long) override {}
+    void truncate(long) override {}
+    bool readOnly() const override { return true; }
+    bool isOpen() const override { return fd_ >= 0; }
+
+    void seek(long offset, Position p) override {
+        long long target = offset;
+        if (p == Current) target += position_;
+        else if (p == End) target += size_;
+        if (target >= 0) position_ = target;
+    }
+
+    long tell() const override { return static_cast<long>(position_); }
+    long length() override { return static_cast<long>(size_); }
+
+private:
+    // Reads up to `count` bytes at `offset` into `buffer`; returns how many there were.
+    long long readAt(char *buffer, long long count, long long offset) const {
+        long long done = 0;
+        while (done < count) {
+            const ssize_t n = ::pread(fd_, buffer + done, static_cast<size_t>(count - done), static_cast<off_t>(offset + done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            done += n;
+        }
+        return done;
+    }
+
+    const char *path_;
+    int fd_;
+    long long size_;
+    const unsigned char *head_;
+    size_t headLength_;
+    const unsigned char *tail_;
+    size_t tailLength_;
+    long long tailStart_;
+    long long position_ = 0;
+    char block_[4096];
+    long long blockStart_ = 0;
+    long long blockLength_ = 0;
+};
 
 // Opens the file as `format` and fills codec and has_cover; the caller reads the rest.
 std::unique_ptr<TagLib::File> openAs(int format, TagLib::IOStream *stream, mi_tags_info *out) {
@@ -202,19 +298,10 @@ std::unique_ptr<TagLib::File> openAs(int format, TagLib::IOStream *stream, mi_ta
     }
 }
 
-} // namespace
-
-extern "C" int mi_tags_read(const char *path, int format, mi_tags_info *out, char *error, size_t error_size) {
-    std::memset(out, 0, sizeof(*out));
-    out->codec = "unknown";
+// Reads `stream` as `format` into `out` (see mi_tags_read).
+int readTags(TagLib::IOStream *stream, int format, mi_tags_info *out, char *error, size_t error_size) {
     try {
-        // The second argument opens the stream read-only.
-        TagLib::FileStream stream(path, true);
-        if (!stream.isOpen()) {
-            setError(error, error_size, "cannot open the file for reading");
-            return MI_TAGS_ERR_OPEN;
-        }
-        std::unique_ptr<TagLib::File> file = openAs(format, &stream, out);
+        std::unique_ptr<TagLib::File> file = openAs(format, stream, out);
         if (!file) {
             setError(error, error_size, "unsupported format");
             return MI_TAGS_ERR_UNSUPPORTED;
@@ -253,6 +340,44 @@ extern "C" int mi_tags_read(const char *path, int format, mi_tags_info *out, cha
         return MI_TAGS_ERR_INTERNAL;
     } catch (...) {
         mi_tags_free(out);
+        setError(error, error_size, "TagLib failed with an unknown exception");
+        return MI_TAGS_ERR_INTERNAL;
+    }
+}
+
+} // namespace
+
+extern "C" int mi_tags_read(const char *path, int format, mi_tags_info *out, char *error, size_t error_size) {
+    std::memset(out, 0, sizeof(*out));
+    out->codec = "unknown";
+    try {
+        // The second argument opens the stream read-only.
+        TagLib::FileStream stream(path, true);
+        if (!stream.isOpen()) {
+            setError(error, error_size, "cannot open the file for reading");
+            return MI_TAGS_ERR_OPEN;
+        }
+        return readTags(&stream, format, out, error, error_size);
+    } catch (...) {
+        setError(error, error_size, "TagLib failed with an unknown exception");
+        return MI_TAGS_ERR_INTERNAL;
+    }
+}
+
+extern "C" int mi_tags_read_source(const mi_tags_source *source, int format, mi_tags_info *out, char *error,
+                                   size_t error_size) {
+    std::memset(out, 0, sizeof(*out));
+    out->codec = "unknown";
+    if (source == nullptr || source->fd < 0 || source->size < 0
+        || source->head_length > static_cast<unsigned long long>(source->size)
+        || source->tail_length > static_cast<unsigned long long>(source->size)) {
+        setError(error, error_size, "cannot open the file for reading");
+        return MI_TAGS_ERR_OPEN;
+    }
+    try {
+        DescriptorStream stream(source);
+        return readTags(&stream, format, out, error, error_size);
+    } catch (...) {
         setError(error, error_size, "TagLib failed with an unknown exception");
         return MI_TAGS_ERR_INTERNAL;
     }

@@ -14,7 +14,7 @@ final class ProgressBar: Sendable {
         guard enabled else { return }
         let now = progress.elapsedSeconds
         let shouldDraw = lastDraw.withLock { state in
-            guard now - state.time >= 0.1 || progress.done == progress.total else { return false }
+            guard now - state.time >= 0.1 || (progress.done == progress.total && !progress.walking) else { return false }
             state = (now, true)
             return true
         }
@@ -24,8 +24,11 @@ final class ProgressBar: Sendable {
         let filled = Int(fraction * Double(width))
         let rate = progress.elapsedSeconds > 0 ? Double(progress.done) / progress.elapsedSeconds : 0
         let remaining = rate > 0 ? Double(progress.total - progress.done) / rate : 0
+        // While the walk is still finding files the total is a lower bound, and there is no ETA yet.
+        let total = progress.walking ? "\(progress.total)+" : "\(progress.total)"
+        let eta = progress.walking ? "--:--" : Self.clock(remaining)
         let line = "\r[\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] "
-            + "\(progress.done)/\(progress.total) files  \(String(format: "%.1f", rate)) files/s  ETA \(Self.clock(remaining))\u{1B}[K"
+            + "\(progress.done)/\(total) files  \(String(format: "%.1f", rate)) files/s  ETA \(eta)\u{1B}[K"
         FileHandle.standardError.write(Data(line.utf8))
     }
 

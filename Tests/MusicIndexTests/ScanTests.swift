@@ -188,3 +188,16 @@ private struct DeletingStage: ScanStage {
         #expect(decoded == ["ARTIST": ["Björk 東京 🎵"], "COMMENT": [properties[0].value, "second"]])
     }
 }
+
+@Suite struct TimestampTests {
+    @Test func timestampsAreISO8601WithMilliseconds() throws {
+        #expect(Timestamp.format(seconds: 0, milliseconds: 5) == "1970-01-01T00:00:00.005Z")
+        #expect(Timestamp.format(seconds: 1_767_225_599, milliseconds: 999) == "2025-12-31T23:59:59.999Z")
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let now = Timestamp.now()
+        #expect(now.count == 24)
+        let parsed = try #require(formatter.date(from: now))
+        #expect(abs(parsed.timeIntervalSinceNow) < 5)
+    }
+}

@@ -48,6 +48,36 @@ import Testing
         #expect(abs(duration - length) < 0.1, "duration \(duration) s vs mutagen's \(length) s")
     }
 
+    /// Reading through the probe's open file (its descriptor and the bytes it already holds)
+    /// gives exactly what TagLib reads through its own file stream, for every fixture TagLib
+    /// can open, good or damaged.
+    @Test func openFileReadsLikeTagLibsFileStream() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: TestSupport.tagFixtures.path)
+            .filter { !$0.hasSuffix(".json") }.sorted()
+        var compared = 0
+        for name in names {
+            let path = TestSupport.tagFixtures.appendingPathComponent(name).path
+            let file = try ReadOnlyFile(path: path)
+            var draft = TrackDraft(file: WalkedFile(path: path, size: file.size, mtimeNanoseconds: 0))
+            guard (try? ProbeStage().run(&draft, file: file)) != nil, let format = draft.format else { continue }
+            let direct = TagReader.read(path: path, format: format)
+            let open = TagReader.read(file: file, format: format)
+            switch (direct, open) {
+            case (.success(let a), .success(let b)):
+                #expect(a.codec == b.codec && a.durationMilliseconds == b.durationMilliseconds
+                        && a.bitrateKbps == b.bitrateKbps && a.sampleRate == b.sampleRate && a.channels == b.channels
+                        && a.bitsPerSample == b.bitsPerSample && a.hasCover == b.hasCover, "\(name)")
+                #expect(a.properties.map { "\($0.key)=\($0.value)" } == b.properties.map { "\($0.key)=\($0.value)" }, "\(name)")
+            case (.failure(let a), .failure(let b)):
+                #expect(a == b, "\(name)")
+            default:
+                Issue.record("\(name): \(direct) through the path, \(open) through the open file")
+            }
+            compared += 1
+        }
+        #expect(compared >= Self.goodFiles.count)
+    }
+
     @Test func formatsAndCodecsAreDetectedByContent() throws {
         let expected: [String: (AudioFormat, String)] = [
             "id3v23.mp3": (.mp3, "mp3"), "vorbis.flac": (.flac, "flac"), "vorbis.ogg": (.oggVorbis, "vorbis"),

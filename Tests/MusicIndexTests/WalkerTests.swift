@@ -73,3 +73,16 @@ import Testing
         #expect(PathNormalizer.absolute("/..") == "/")
     }
 }
+
+@Suite struct FileExtensionTests {
+    @Test func extensionsAreLowerCasedAndTakenFromTheNameOnly() {
+        let cases: [(String, String)] = [
+            ("/music/a.mp3", "mp3"), ("/music/A.FLAC", "flac"), ("/music/b.Ogg", "ogg"), ("/music/none", ""),
+            ("/music.d/none", ""), ("/music/dot.", ""), ("/music/.m4a", "m4a"), ("/music/a.tar.GZ", "gz"),
+            ("/müsic/Ä.MP3", "mp3"), ("/music/é.ÉTÉ", "été"), ("/music/a.\u{301}x", ""), ("relative.mp3", ""),
+        ]
+        for (path, expected) in cases {
+            #expect(WalkedFile(path: path, size: 0, mtimeNanoseconds: 0).fileExtension == expected, "\(path)")
+        }
+    }
+}

@@ -57,6 +57,25 @@ typedef struct {
 /// On failure returns a non-zero mi_tags_status and writes a message into `error`.
 int mi_tags_read(const char *path, int format, mi_tags_info *out, char *error, size_t error_size);
 
+/// An open file to read, with bytes of it that the caller already holds: the first
+/// `head_length` bytes at `head` and the last `tail_length` bytes at `tail` (either may be
+/// empty). Reads inside those ranges are served from them; the rest are read from `fd` with
+/// pread, which does not move the descriptor's offset. The descriptor stays the caller's,
+/// open and unchanged.
+typedef struct {
+    int fd;
+    const char *path;               // for messages only
+    long long size;                 // the file's size in bytes
+    const unsigned char *head;
+    size_t head_length;
+    const unsigned char *tail;
+    size_t tail_length;
+} mi_tags_source;
+
+/// mi_tags_read over an already open file (see mi_tags_source); MI_TAGS_ERR_OPEN for a
+/// source that makes no sense (no descriptor, cached bytes longer than the file).
+int mi_tags_read_source(const mi_tags_source *source, int format, mi_tags_info *out, char *error, size_t error_size);
+
 /// Releases what mi_tags_read allocated in `info` (safe on a zeroed struct).
 void mi_tags_free(mi_tags_info *info);
 

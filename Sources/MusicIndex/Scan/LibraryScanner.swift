@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What a scan does and how.
 public struct ScanOptions: Sendable {
@@ -92,18 +93,7 @@ public struct LibraryScanner: Sendable {
         defer { withExtendedLifetime(lock) {} }
         if lock != nil { try library.markAbandonedScans() }
         let walker = LibraryWalker(includeHidden: options.includeHidden, lister: options.lister)
-        let walk = try walker.walk(roots: options.roots, isCancelled: isCancelled)
-        summary.warnings = walk.unreadableFolders.map { "cannot read folder \($0.path): \($0.reason)" }
-        if walk.cancelled {
-            // Stopped while listing folders: nothing is read, and nothing is removed, since a
-            // file the walk did not reach is not gone.
-            summary.interrupted = true
-            let scanID = try library.beginScan(roots: options.roots, at: Timestamp.now())
-            summary.elapsedSeconds = clock.duration(to: .now).seconds
-            try library.finishScan(id: scanID, summary: summary, at: Timestamp.now())
-            return summary
-        }
-
+        try walker.validate(roots: options.roots)
         let known = try library.knownFiles(under: options.roots)
         let (analyzer, classifier) = try loadAnalysis()
         let analysed: [String: String?] = options.tagsOnly ? [:] : try library.analysedHashes(frontEnd: analyzer.frontEndIdentity, full: options.full)
@@ -111,29 +101,36 @@ public struct LibraryScanner: Sendable {
         if let classifier { analysedByModel = try library.analysedHashes(model: ModelIdentity(classifier.model)) }
         let scanID = try library.beginScan(roots: options.roots, at: Timestamp.now())
 
-        // Decide what to read: new or changed files only.
-        var pending: [(file: WalkedFile, previousAudioHash: String?)] = []
-        var seen = Set<String>()
-        seen.reserveCapacity(walk.files.count)
-        for file in walk.files {
-            seen.insert(file.path)
-            if let entry = known[file.path], entry.size == file.size, entry.mtimeNanoseconds == file.mtimeNanoseconds,
-               options.tagsOnly || entry.isFailure || entry.audioHash.map({ hash in
-                   analysed[hash] != nil && (classifier == nil || analysedByModel.contains(hash))
-               }) ?? false {
-                // Unchanged, and analysed already (or analysis is not wanted).
-                if entry.isFailure { summary.stillFailing += 1 } else { summary.unchanged += 1 }
-            } else {
-                pending.append((file, known[file.path]?.audioHash))
+        // The walk runs on its own thread and hands the workers each new or changed file as
+        // soon as it finds it, so reading starts with the first folder.
+        let pending = WorkQueue<PendingFile>()
+        let walked = WalkHandOver()
+        let (roots, tagsOnly, hasClassifier) = (options.roots, options.tagsOnly, classifier != nil)
+        let modelHashes = analysedByModel
+        let walkThread = Thread {
+            var report = WalkReport()
+            do throws(MusicIndexError) {
+                report.result = try walker.walk(roots: roots, isCancelled: isCancelled) { file in
+                    guard report.seen.insert(file.path).inserted else { return }  // reached through two roots
+                    let entry = known[file.path]
+                    if let entry, entry.size == file.size, entry.mtimeNanoseconds == file.mtimeNanoseconds,
+                       tagsOnly || entry.isFailure || entry.audioHash.map({ hash in
+                           analysed[hash] != nil && (!hasClassifier || modelHashes.contains(hash))
+                       }) ?? false {
+                        // Unchanged, and analysed already (or analysis is not wanted).
+                        if entry.isFailure { report.stillFailing += 1 } else { report.unchanged += 1 }
+                    } else {
+                        pending.append(PendingFile(file: file, previousAudioHash: entry?.audioHash))
+                    }
+                }
+            } catch {
+                report.error = error
             }
+            walked.finish(report)
+            pending.close()
         }
-
-        // Files that are gone, except under folders that could not be read this time.
-        let unreadable = walk.unreadableFolders.map { $0.path + "/" }
-        let gone = known.keys.filter { path in
-            !seen.contains(path) && !unreadable.contains { path.hasPrefix($0) }
-        }.sorted()
-        summary.removed = try library.removeFiles(gone)
+        walkThread.stackSize = 8 << 20  // the walk recurses once per folder level
+        walkThread.start()
 
         let stages = self.stages(analyzer: analyzer, analysedFeatures: analysed, classifier: classifier,
                                  analysedByModel: analysedByModel)
@@ -161,13 +158,39 @@ public struct LibraryScanner: Sendable {
                 batch.removeAll(keepingCapacity: true)
                 lastFlush = .now
             }
-            progress(ScanProgress(done: done, total: pending.count, elapsedSeconds: clock.duration(to: .now).seconds))
+            progress(ScanProgress(done: done, total: pending.count, elapsedSeconds: clock.duration(to: .now).seconds,
+                                  walking: !walked.isFinished))
         }
         try profile.measure(.store) { () throws(MusicIndexError) in
             try library.record(batch, known: known, scannedAt: Timestamp.now())
         }
 
-        summary.interrupted = done < pending.count
+        // The stream ends early when the scan is stopped; the walk stops at its next folder.
+        let walk = walked.wait()
+        summary.warnings.insert(contentsOf: walk.result.unreadableFolders.map { "cannot read folder \($0.path): \($0.reason)" }, at: 0)
+        if let error = walk.error {
+            // A root that disappeared during the walk.
+            summary.interrupted = true
+            summary.elapsedSeconds = clock.duration(to: .now).seconds
+            try library.finishScan(id: scanID, summary: summary, at: Timestamp.now())
+            throw error
+        }
+        if walk.result.cancelled {
+            // Stopped while listing folders: nothing is removed, since a file the walk did not
+            // reach is not gone; what was read before is kept.
+            summary.interrupted = true
+        } else {
+            summary.unchanged += walk.unchanged
+            summary.stillFailing += walk.stillFailing
+            // Files that are gone, except under folders that could not be read this time.
+            let unreadable = walk.result.unreadableFolders.map { $0.path + "/" }
+            let gone = known.keys.filter { path in
+                !walk.seen.contains(path) && !unreadable.contains { path.hasPrefix($0) }
+            }.sorted()
+            summary.removed += try library.removeFiles(gone)
+        }
+
+        summary.interrupted = summary.interrupted || done < pending.count
         // A tags-only scan leaves analysis alone: files it read without hashing (new or moved
         // ones) may still own stored analyses, which the next analysis scan links again.
         if !summary.interrupted && !options.tagsOnly {
@@ -216,12 +239,16 @@ public struct LibraryScanner: Sendable {
                 try stage.run(&draft, file: handle, profile: &profile)
             } catch {
                 if error.ignorable { return .ignored(file) }
-                // Later stages open the path again (TagLib, the decoders): a file deleted or
-                // moved away while it was being read has vanished; it did not fail.
+                // Later stages open the path again (the decoders): a file deleted or moved
+                // away while it was being read has vanished; it did not fail.
                 if !Self.stillExists(file.path) { return .vanished(file) }
                 return .failed(file, error)
             }
         }
+        // The stages that read through the open file (the probe, TagLib) succeed on a file
+        // deleted meanwhile: it has vanished all the same.
+        if handle.isDeleted { return .vanished(file) }
+        draft.row = TrackRow(draft)
         return .indexed(draft)
     }
 
@@ -229,6 +256,44 @@ public struct LibraryScanner: Sendable {
     static func stillExists(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 || (errno != ENOENT && errno != ENOTDIR)
+    }
+}
+
+/// A file the walk found new or changed, for the workers.
+struct PendingFile: Sendable {
+    let file: WalkedFile
+    /// The audio key the library held for the path, if any.
+    let previousAudioHash: String?
+}
+
+/// What the walk found besides the files it handed to the workers.
+struct WalkReport: Sendable {
+    var result = LibraryWalker.Result()
+    var error: MusicIndexError?
+    /// Every path found, once.
+    var seen = Set<String>()
+    /// Files found unchanged (and analysed, where analysis is wanted): not read again.
+    var unchanged = 0
+    var stillFailing = 0
+}
+
+/// Hands the walk's report from its thread to the scan.
+final class WalkHandOver: Sendable {
+    private let report = Mutex<WalkReport?>(nil)
+    private let finished = DispatchSemaphore(value: 0)
+
+    var isFinished: Bool { report.withLock { $0 != nil } }
+
+    func finish(_ walk: WalkReport) {
+        report.withLock { $0 = walk }
+        finished.signal()
+    }
+
+    /// The report, once the walk has ended.
+    func wait() -> WalkReport {
+        finished.wait()
+        finished.signal()
+        return report.withLock { $0! }
     }
 }
 

@@ -13,9 +13,21 @@ public struct WalkedFile: Sendable, Equatable {
 
     /// The lower-cased extension, "" when there is none.
     var fileExtension: String {
-        guard let slash = path.lastIndex(of: "/"), let dot = path[slash...].lastIndex(of: "."),
-              path.index(after: dot) < path.endIndex else { return "" }
-        return path[path.index(after: dot)...].lowercased()
+        let bytes = path.utf8
+        // An ASCII path (the usual case) is searched byte by byte; others by Character, where
+        // a "." followed by a combining mark is not a dot.
+        guard bytes.allSatisfy({ $0 < 0x80 }) else {
+            guard let slash = path.lastIndex(of: "/"), let dot = path[slash...].lastIndex(of: "."),
+                  path.index(after: dot) < path.endIndex else { return "" }
+            return path[path.index(after: dot)...].lowercased()
+        }
+        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")), let dot = bytes[slash...].lastIndex(of: UInt8(ascii: ".")),
+              bytes.index(after: dot) < bytes.endIndex else { return "" }
+        let name = bytes[bytes.index(after: dot)...]
+        if name.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) {
+            return String(decoding: name, as: UTF8.self).lowercased()
+        }
+        return String(decoding: name, as: UTF8.self)
     }
 }
 
@@ -77,28 +89,46 @@ public struct LibraryWalker: Sendable {
     /// `isCancelled` is asked before each folder is listed; once it is true the walk stops
     /// and the result says `cancelled`.
     public func walk(roots: [String], isCancelled: () -> Bool = { false }) throws(MusicIndexError) -> Result {
+        var files: [WalkedFile] = []
+        var result = try walk(roots: roots, isCancelled: isCancelled) { files.append($0) }
+        files.sort { $0.path < $1.path }
+        // A file reached through two roots is listed once.
+        var seen = Set<String>()
+        files.removeAll { !seen.insert($0.path).inserted }
+        result.files = files
+        return result
+    }
+
+    /// Throws for a root that does not exist (or is neither a folder nor a regular file).
+    func validate(roots: [String]) throws(MusicIndexError) {
+        for root in roots {
+            var info = stat()
+            guard stat(root, &info) == 0, isDirectory(info) || isRegular(info) else { throw .missingFolder(path: root) }
+        }
+    }
+
+    /// Walks as `walk(roots:isCancelled:)` does, handing each file to `found` as soon as it is
+    /// found, in walk order (each folder's entries sorted by name), rather than collecting
+    /// them: `files` of the result is empty. A file reached through two roots is found twice.
+    func walk(roots: [String], isCancelled: () -> Bool, found: (WalkedFile) -> Void) throws(MusicIndexError) -> Result {
         var result = Result()
         var visited = Set<FolderIdentity>()
         for root in roots {
             var info = stat()
             guard stat(root, &info) == 0 else { throw .missingFolder(path: root) }
             if isDirectory(info) {
-                walkFolder(root, info: info, visited: &visited, into: &result, isCancelled: isCancelled)
+                walkFolder(root, info: info, visited: &visited, into: &result, isCancelled: isCancelled, found: found)
             } else if isRegular(info) {
-                result.files.append(file(root, info))
+                found(file(root, info))
             } else {
                 throw .missingFolder(path: root)
             }
         }
-        result.files.sort { $0.path < $1.path }
-        // A file reached through two roots is listed once.
-        var seen = Set<String>()
-        result.files.removeAll { !seen.insert($0.path).inserted }
         return result
     }
 
     private func walkFolder(_ path: String, info: stat, visited: inout Set<FolderIdentity>, into result: inout Result,
-                            isCancelled: () -> Bool) {
+                            isCancelled: () -> Bool, found: (WalkedFile) -> Void) {
         if result.cancelled || isCancelled() {
             result.cancelled = true
             return
@@ -111,18 +141,22 @@ public struct LibraryWalker: Sendable {
             result.unreadableFolders.append((path, error.message))
             return
         }
+        // Entries are looked up relative to the folder, not through their whole path again
+        // (should the folder not open, through the path).
+        let folder = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { if folder >= 0 { close(folder) } }
         for name in names {
             if !includeHidden && name.hasPrefix(".") { continue }
             let child = path == "/" ? "/" + name : path + "/" + name
             var entry = stat()
             // stat follows symlinks: a link to a folder is walked, a dangling link is skipped.
-            guard stat(child, &entry) == 0 else { continue }
+            guard (folder >= 0 ? fstatat(folder, name, &entry, 0) : stat(child, &entry)) == 0 else { continue }
             if isDirectory(entry) {
-                walkFolder(child, info: entry, visited: &visited, into: &result, isCancelled: isCancelled)
+                walkFolder(child, info: entry, visited: &visited, into: &result, isCancelled: isCancelled, found: found)
             } else if isRegular(entry) {
                 let walked = file(child, entry)
                 if ContentSniffer.nonAudioExtensions.contains(walked.fileExtension) { continue }
-                result.files.append(walked)
+                found(walked)
             }
         }
     }

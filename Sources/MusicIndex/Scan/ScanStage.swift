@@ -51,6 +51,8 @@ struct TrackDraft: Sendable {
     var genres: GenreAnalysis?
     /// Something the user should know about an indexed file (damaged frames skipped).
     var warning: String?
+    /// The values the writer stores, once the stages are done (see `TrackRow`).
+    var row: TrackRow?
 
     init(file: WalkedFile, previousAudioHash: String? = nil) {
         self.file = file

@@ -40,8 +40,11 @@ public struct ScanProfile: Sendable, Codable, Equatable {
 
 /// Progress of a running scan, for a progress display.
 public struct ScanProgress: Sendable {
-    /// Files read so far in this scan, and how many it will read.
+    /// Files read so far in this scan, and how many it will read (found so far, while
+    /// `walking`).
     public var done: Int
     public var total: Int
     public var elapsedSeconds: Double
+    /// The walk is still finding files to read: `total` may grow.
+    public var walking = false
 }

@@ -18,12 +18,27 @@ func runConcurrently<Item: Sendable, Output: Sendable>(
     groupSize: Int = 32, groupInterval: Double = 0.05, cancellationPoll: Double = 0.05,
     work: @escaping @Sendable (Item) -> Output
 ) -> AsyncStream<[Output]> {
+    let queue = WorkQueue<Item>()
+    queue.append(contentsOf: items)
+    queue.close()
+    return runConcurrently(queue, jobs: max(1, min(jobs, items.count)), isCancelled: isCancelled, groupSize: groupSize,
+                           groupInterval: groupInterval, cancellationPoll: cancellationPoll, work: work)
+}
+
+/// The same over items that arrive while the work runs (a folder walk feeding the workers):
+/// the stream finishes once `queue` is closed and every item is delivered. All `jobs`
+/// threads start at once and wait for items.
+func runConcurrently<Item: Sendable, Output: Sendable>(
+    _ queue: WorkQueue<Item>, jobs: Int, isCancelled: @escaping @Sendable () -> Bool,
+    groupSize: Int = 32, groupInterval: Double = 0.05, cancellationPoll: Double = 0.05,
+    work: @escaping @Sendable (Item) -> Output
+) -> AsyncStream<[Output]> {
     let (stream, continuation) = AsyncStream<[Output]>.makeStream()
-    if items.isEmpty {
+    if queue.isClosedAndEmpty {
         continuation.finish()
         return stream
     }
-    let workers = max(1, min(jobs, items.count))
+    let workers = max(1, jobs)
     // Results not yet handed over are held here rather than in the workers, so that a
     // cancellation can deliver them while their workers are busy with the next item. The
     // stream is only fed and finished under this lock.
@@ -32,13 +47,10 @@ func runConcurrently<Item: Sendable, Output: Sendable>(
     for worker in 0..<workers {
         let thread = Thread {
             while true {
-                let index: Int? = state.withLock { state in
-                    guard state.next < items.count, !state.finished, !isCancelled() else { return nil }
-                    defer { state.next += 1 }
-                    return state.next
+                guard !state.withLock({ $0.finished }), let item = queue.next(isCancelled: isCancelled, poll: cancellationPoll) else {
+                    break
                 }
-                guard let index else { break }
-                let output = work(items[index])
+                let output = work(item)
                 state.withLock { state in
                     guard !state.finished else { return }
                     if state.held[worker].isEmpty { state.groupStarts[worker] = .now }
@@ -80,10 +92,69 @@ func runConcurrently<Item: Sendable, Output: Sendable>(
     return stream
 }
 
+/// Items for `runConcurrently`'s workers, appended while they work; `close` says that no
+/// more will come.
+final class WorkQueue<Item: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var items: [Item] = []
+    private var taken = 0
+    private var closed = false
+
+    /// Items appended so far.
+    var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return items.count
+    }
+
+    var isClosedAndEmpty: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return closed && taken == items.count
+    }
+
+    func append(_ item: Item) {
+        condition.lock()
+        items.append(item)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func append(contentsOf more: [Item]) {
+        condition.lock()
+        items.append(contentsOf: more)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next item, waiting for one to be appended; nil once the queue is closed and
+    /// empty, or once `isCancelled` (asked at least every `poll` seconds while waiting).
+    func next(isCancelled: () -> Bool, poll: Double) -> Item? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if isCancelled() { return nil }
+            if taken < items.count {
+                taken += 1
+                return items[taken - 1]
+            }
+            if closed { return nil }
+            _ = condition.wait(until: Date(timeIntervalSinceNow: poll))
+        }
+    }
+}
+
 /// What the workers of `runConcurrently` share.
 private struct PoolState<Output: Sendable> {
-    /// The next item to take, the workers still running, and whether the stream has ended.
-    var next = 0
+    /// The workers still running, and whether the stream has ended.
     var running: Int
     var finished = false
     /// Each worker's results not yet handed over, and when the oldest of them was added.

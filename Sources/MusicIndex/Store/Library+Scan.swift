@@ -1,5 +1,6 @@
 import Foundation
 internal import GRDB
+internal import GRDBSQLite
 
 /// What the library knows of a path, to decide whether a scan must read the file again.
 struct KnownFile: Sendable, Equatable {
@@ -8,6 +9,62 @@ struct KnownFile: Sendable, Equatable {
     let isFailure: Bool
     /// The stored audio hash (tracks only).
     var audioHash: String? = nil
+}
+
+/// A track's column values as the writer binds them (all but `scanned_at`, which is bound
+/// last), built by the worker that read the file so that the single writer only binds and
+/// steps.
+struct TrackRow: Sendable {
+    enum Value: Sendable {
+        case null
+        case integer(Int64)
+        case real(Double)
+        case text(String)
+
+        init(_ value: String?) { self = value.map { .text($0) } ?? .null }
+        init(_ value: Int?) { self = value.map { .integer(Int64($0)) } ?? .null }
+        init(_ value: Double?) { self = value.map { .real($0) } ?? .null }
+    }
+
+    let values: [Value]
+
+    init(_ draft: TrackDraft) {
+        let t = draft.tags, a = draft.audio, f = draft.file
+        values = [
+            .text(f.path), .integer(f.size), .integer(f.mtimeNanoseconds), .text(draft.audioHash ?? ""),
+            .text(draft.format?.rawValue ?? "unknown"), Value(a.codec), Value(a.duration), Value(a.bitrateKbps),
+            Value(a.sampleRate), Value(a.channels), Value(a.bitsPerSample),
+            Value(t.title), Value(t.artist), Value(t.album), Value(t.albumArtist), Value(t.date), Value(t.year),
+            Value(t.trackNumber), Value(t.trackTotal), Value(t.discNumber), Value(t.discTotal),
+            Value(t.musicBrainzRecordingID), Value(t.musicBrainzTrackID), Value(t.musicBrainzReleaseID),
+            .integer(t.hasCover ? 1 : 0), .text(Library.propertiesJSON(t.properties)),
+        ]
+    }
+
+    /// Binds the values and `scannedAt` to the parameters of `statement`, in order.
+    func bind(to statement: OpaquePointer, scannedAt: String) -> Int32 {
+        var code = SQLITE_OK
+        for (index, value) in values.enumerated() where code == SQLITE_OK {
+            code = Self.bind(value, to: statement, at: Int32(index + 1))
+        }
+        if code == SQLITE_OK { code = Self.bind(.text(scannedAt), to: statement, at: Int32(values.count + 1)) }
+        return code
+    }
+
+    private static func bind(_ value: Value, to statement: OpaquePointer, at index: Int32) -> Int32 {
+        switch value {
+        case .null: return sqlite3_bind_null(statement, index)
+        case .integer(let number): return sqlite3_bind_int64(statement, index, number)
+        case .real(let number): return sqlite3_bind_double(statement, index, number)
+        case .text(let text):
+            // SQLite copies the text (transient), so the pointer need only live for the call.
+            let length = Int32(text.utf8.count)
+            return text.withCString { sqlite3_bind_text(statement, index, $0, length, transient) }
+        }
+    }
+
+    /// SQLITE_TRANSIENT, which C spells as a cast the importer does not bring over.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 }
 
 /// The result of the per-file stages, as the writer stores it.
@@ -76,12 +133,16 @@ extension Library {
     func record(_ outcomes: [FileOutcome], known: [String: KnownFile] = [:], scannedAt: String) throws(MusicIndexError) {
         guard !outcomes.isEmpty else { return }
         try write { db in
+            // Whether `failures` may hold a row for a path that is new to the scan: only if the
+            // table is not empty (another scan of the same folders can add rows at any time,
+            // but not inside this transaction) or this batch adds one.
+            var failuresMayExist = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM failures)") ?? true
             for outcome in outcomes {
                 switch outcome {
                 case .indexed(let draft):
                     let previous = known[draft.file.path]
-                    try Self.upsert(draft, replacing: previous.map { !$0.isFailure } ?? true, scannedAt: scannedAt, db: db)
-                    if previous?.isFailure ?? true {
+                    try Self.store(draft, knownNew: previous?.isFailure ?? true, scannedAt: scannedAt, db: db)
+                    if previous?.isFailure ?? failuresMayExist {
                         try db.cachedStatement(sql: "DELETE FROM failures WHERE path = ?").execute(arguments: [draft.file.path])
                     }
                 case .failed(let file, let failure):
@@ -91,6 +152,7 @@ extension Library {
                         ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
                             stage = excluded.stage, reason = excluded.reason, at = excluded.at
                         """).execute(arguments: [file.path, file.size, file.mtimeNanoseconds, failure.stage.rawValue, failure.reason, scannedAt])
+                    failuresMayExist = true
                 case .vanished(let file), .ignored(let file):
                     try db.cachedStatement(sql: "DELETE FROM tracks WHERE path = ?").execute(arguments: [file.path])
                     try db.cachedStatement(sql: "DELETE FROM failures WHERE path = ?").execute(arguments: [file.path])
@@ -99,37 +161,77 @@ extension Library {
         }
     }
 
-    /// Inserts or updates a track; `replacing` is false when the path is known to be new, so
-    /// there are no old genre and property rows to delete.
-    private static func upsert(_ draft: TrackDraft, replacing: Bool, scannedAt: String, db: Database) throws {
-        let t = draft.tags, a = draft.audio, f = draft.file
-        let values: [(any DatabaseValueConvertible)?] = [
-            f.path, f.size, f.mtimeNanoseconds, draft.audioHash ?? "", draft.format?.rawValue ?? "unknown",
-            a.codec, a.duration, a.bitrateKbps, a.sampleRate, a.channels, a.bitsPerSample,
-            t.title, t.artist, t.album, t.albumArtist, t.date, t.year, t.trackNumber, t.trackTotal,
-            t.discNumber, t.discTotal, t.musicBrainzRecordingID, t.musicBrainzTrackID, t.musicBrainzReleaseID,
-            t.hasCover, Self.propertiesJSON(t.properties), scannedAt,
-        ]
-        let id = try Int64.fetchOne(db.cachedStatement(sql: """
-            INSERT INTO tracks (path, size, mtime_ns, audio_hash, format, codec, duration, bitrate,
-                sample_rate, channels, bits_per_sample, title, artist, album, album_artist, date, year,
-                track_number, track_total, disc_number, disc_total, musicbrainz_recording_id,
-                musicbrainz_track_id, musicbrainz_release_id, has_cover, properties, scanned_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
-                audio_hash = excluded.audio_hash, format = excluded.format, codec = excluded.codec,
-                duration = excluded.duration, bitrate = excluded.bitrate, sample_rate = excluded.sample_rate,
-                channels = excluded.channels, bits_per_sample = excluded.bits_per_sample,
-                title = excluded.title, artist = excluded.artist, album = excluded.album,
-                album_artist = excluded.album_artist, date = excluded.date, year = excluded.year,
-                track_number = excluded.track_number, track_total = excluded.track_total,
-                disc_number = excluded.disc_number, disc_total = excluded.disc_total,
-                musicbrainz_recording_id = excluded.musicbrainz_recording_id,
-                musicbrainz_track_id = excluded.musicbrainz_track_id,
-                musicbrainz_release_id = excluded.musicbrainz_release_id,
-                has_cover = excluded.has_cover, properties = excluded.properties, scanned_at = excluded.scanned_at
-            RETURNING id
-            """), arguments: StatementArguments(values))!
+    /// The columns of `tracks` that a scan writes, in the order of `TrackRow.values`,
+    /// followed by `scanned_at`.
+    private static let trackColumns = """
+        path, size, mtime_ns, audio_hash, format, codec, duration, bitrate,
+        sample_rate, channels, bits_per_sample, title, artist, album, album_artist, date, year,
+        track_number, track_total, disc_number, disc_total, musicbrainz_recording_id,
+        musicbrainz_track_id, musicbrainz_release_id, has_cover, properties, scanned_at
+        """
+    private static let trackPlaceholders = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+
+    /// Inserts a track whose path is new to the library.
+    private static let insertTrackSQL = "INSERT INTO tracks (\(trackColumns)) VALUES (\(trackPlaceholders))"
+
+    /// Inserts a track or updates the row of its path, returning the row's id.
+    private static let upsertTrackSQL = """
+        INSERT INTO tracks (\(trackColumns)) VALUES (\(trackPlaceholders))
+        ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
+            audio_hash = excluded.audio_hash, format = excluded.format, codec = excluded.codec,
+            duration = excluded.duration, bitrate = excluded.bitrate, sample_rate = excluded.sample_rate,
+            channels = excluded.channels, bits_per_sample = excluded.bits_per_sample,
+            title = excluded.title, artist = excluded.artist, album = excluded.album,
+            album_artist = excluded.album_artist, date = excluded.date, year = excluded.year,
+            track_number = excluded.track_number, track_total = excluded.track_total,
+            disc_number = excluded.disc_number, disc_total = excluded.disc_total,
+            musicbrainz_recording_id = excluded.musicbrainz_recording_id,
+            musicbrainz_track_id = excluded.musicbrainz_track_id,
+            musicbrainz_release_id = excluded.musicbrainz_release_id,
+            has_cover = excluded.has_cover, properties = excluded.properties, scanned_at = excluded.scanned_at
+        RETURNING id
+        """
+
+    /// Stores a track with its genres, features and analysis. `knownNew` says that the
+    /// library held no track for the path before the scan: the row is inserted, and there are
+    /// no old genre rows to delete. (Should another scan have added the path meanwhile, the
+    /// insert fails on the path's uniqueness and the row is updated instead.)
+    private static func store(_ draft: TrackDraft, knownNew: Bool, scannedAt: String, db: Database) throws {
+        let row = draft.row ?? TrackRow(draft)
+        var id: Int64?
+        if knownNew {
+            let insert = try db.cachedStatement(sql: insertTrackSQL)
+            let statement = insert.sqliteStatement
+            // Bound and stepped through the C API: GRDB's argument conversion costs more per
+            // row than SQLite's insert itself. The statement is only ever used here.
+            sqlite3_reset(statement)
+            var code = row.bind(to: statement, scannedAt: scannedAt)
+            if code == SQLITE_OK { code = sqlite3_step(statement) }
+            let extended = sqlite3_extended_errcode(db.sqliteConnection)
+            let message = code == SQLITE_DONE ? nil : String(cString: sqlite3_errmsg(db.sqliteConnection))
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+            if code == SQLITE_DONE {
+                id = db.lastInsertedRowID
+            } else if ResultCode(rawValue: extended) != .SQLITE_CONSTRAINT_UNIQUE {
+                throw DatabaseError(resultCode: ResultCode(rawValue: extended), message: message, sql: insertTrackSQL)
+            }
+        }
+        let replacing = id == nil
+        if id == nil {
+            let upsert = try db.cachedStatement(sql: upsertTrackSQL)
+            var arguments = StatementArguments(row.values.map { value -> (any DatabaseValueConvertible)? in
+                switch value {
+                case .null: nil
+                case .integer(let number): number
+                case .real(let number): number
+                case .text(let text): text
+                }
+            })
+            _ = arguments.append(contentsOf: [scannedAt])
+            upsert.setUncheckedArguments(arguments)
+            id = try Int64.fetchOne(upsert)!
+        }
         if let features = draft.features, let hash = draft.audioHash {
             try storeFeatures(features, audioHash: hash, at: scannedAt, db: db)
         }
@@ -139,26 +241,47 @@ extension Library {
         if replacing {
             try db.cachedStatement(sql: "DELETE FROM track_genres WHERE track_id = ?").execute(arguments: [id])
         }
-        let insertGenre = try db.cachedStatement(sql: "INSERT INTO track_genres (track_id, position, genre) VALUES (?, ?, ?)")
-        for (position, genre) in t.genres.enumerated() {
-            try insertGenre.execute(arguments: [id, position, genre])
+        if !draft.tags.genres.isEmpty {
+            let insertGenre = try db.cachedStatement(sql: "INSERT INTO track_genres (track_id, position, genre) VALUES (?, ?, ?)")
+            for (position, genre) in draft.tags.genres.enumerated() {
+                try insertGenre.execute(arguments: [id, position, genre])
+            }
         }
     }
 
     /// The properties as a JSON object of arrays, keys sorted, values in tag order.
     static func propertiesJSON(_ properties: [TrackTags.Property]) -> String {
-        var grouped: [String: [String]] = [:]
-        for property in properties { grouped[property.key, default: []].append(property.value) }
-        var json = "{"
-        for (index, key) in grouped.keys.sorted().enumerated() {
-            if index > 0 { json += "," }
-            json += jsonString(key) + ":[" + grouped[key]!.map(jsonString).joined(separator: ",") + "]"
+        // A stable sort by key groups each key's values in tag order.
+        let order = properties.indices.sorted { a, b in
+            properties[a].key < properties[b].key || (properties[a].key == properties[b].key && a < b)
         }
+        var json = "{"
+        var key: String?
+        for index in order {
+            let property = properties[index]
+            if property.key == key {
+                json += ","
+            } else {
+                if key != nil { json += "]," }
+                appendJSONString(property.key, to: &json)
+                json += ":["
+                key = property.key
+            }
+            appendJSONString(property.value, to: &json)
+        }
+        if key != nil { json += "]" }
         return json + "}"
     }
 
-    private static func jsonString(_ text: String) -> String {
-        var out = "\""
+    private static func appendJSONString(_ text: String, to out: inout String) {
+        // Most values need no escaping: append them whole.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            out += "\""
+            out += text
+            out += "\""
+            return
+        }
+        out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -172,7 +295,7 @@ extension Library {
             default: out.unicodeScalars.append(scalar)
             }
         }
-        return out + "\""
+        out += "\""
     }
 
     /// Records the start of a scan and returns its id.

@@ -60,10 +60,27 @@ public struct ScanRecord: Sendable, Codable, Equatable {
     public var failed: Int
 }
 
+/// Times as the library stores them: ISO 8601 in UTC with milliseconds,
+/// "2026-01-31T12:34:56.789Z".
 enum Timestamp {
     static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return format(seconds: Int(time.tv_sec), milliseconds: Int(time.tv_nsec) / 1_000_000)
+    }
+
+    /// Formatted by hand: an ISO8601DateFormatter costs more to make than a scan's batch
+    /// costs to store.
+    static func format(seconds: Int, milliseconds: Int) -> String {
+        var whole = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&whole, &parts)
+        func digits(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return digits(parts.tm_year + 1900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2)
+            + "T" + digits(parts.tm_hour, 2) + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2)
+            + "." + digits(Int32(milliseconds), 3) + "Z"
     }
 }

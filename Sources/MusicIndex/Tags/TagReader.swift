@@ -15,6 +15,27 @@ enum TagReader {
         var error = [CChar](repeating: 0, count: 256)
         let status = mi_tags_read(path, Int32(code(for: format)), &info, &error, error.count)
         defer { mi_tags_free(&info) }
+        return result(status, info, error)
+    }
+
+    /// Reads an open file through its descriptor: no second open, and the bytes the file
+    /// already holds in memory (the probe's reads) are not read again.
+    static func read(file: ReadOnlyFile, format: AudioFormat) -> Result<RawTags, Failure> {
+        var info = mi_tags_info()
+        var error = [CChar](repeating: 0, count: 256)
+        let status = file.path.withCString { path in
+            file.withDescriptor { descriptor, head, tail in
+                var source = mi_tags_source(
+                    fd: descriptor, path: path, size: file.size, head: head.baseAddress, head_length: head.count,
+                    tail: tail.baseAddress, tail_length: tail.count)
+                return mi_tags_read_source(&source, Int32(code(for: format)), &info, &error, error.count)
+            }
+        }
+        defer { mi_tags_free(&info) }
+        return result(status, info, error)
+    }
+
+    private static func result(_ status: Int32, _ info: mi_tags_info, _ error: [CChar]) -> Result<RawTags, Failure> {
         let message = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         switch Int(status) {
         case Int(MI_TAGS_OK.rawValue): break

@@ -6,7 +6,7 @@ struct TagStage: ScanStage {
 
     private func readTags(_ draft: inout TrackDraft, file: ReadOnlyFile) throws(StageFailure) {
         guard let format = draft.format else { throw StageFailure(.tags, "no format was detected") }
-        switch TagReader.read(path: file.path, format: format) {
+        switch TagReader.read(file: file, format: format) {
         case .failure(.cannotOpen(let message)):
             throw StageFailure(.open, message)
         case .failure(.unsupported(let message)):
