@@ -137,16 +137,16 @@ public struct LoudnessMeter: Sendable {
         var offset = 0
         while offset < frames {
             let run = min(frames - offset, nextEdge - framesSeen)
-            if channels == 2 {
-                // Both channels in one loop: two independent filter chains keep the core busy
-                // where one chain waits on its own previous result (same arithmetic, same sums).
-                let (left, right) = filterStereo(base + offset * 2, count: run)
-                openEnergy += channelWeights[0] * left
-                openEnergy += channelWeights[1] * right
-            } else {
-                for channel in 0..<channels {
-                    openEnergy += channelWeights[channel] * filterChannel(base + offset * channels + channel, count: run, channel: channel)
-                }
+            // Channels in pairs, one SIMD lane each: two independent filter chains keep the
+            // core busy where one chain waits on its own previous result. A last odd channel
+            // fills both lanes (the same arithmetic twice, one result used).
+            var channel = 0
+            while channel < channels {
+                let partner = min(channel + 1, channels - 1)
+                let (first, second) = filterPair(base + offset * channels, count: run, first: channel, second: partner)
+                openEnergy += channelWeights[channel] * first
+                if partner != channel { openEnergy += channelWeights[partner] * second }
+                channel += 2
             }
             framesSeen += run
             offset += run
@@ -173,15 +173,18 @@ public struct LoudnessMeter: Sendable {
         }
     }
 
-    /// K-weights `count` samples of one channel (stride `channels`) and returns their sum of squares.
-    private mutating func filterChannel(_ start: UnsafePointer<Float>, count: Int, channel: Int) -> Double {
+    /// K-weights `count` frames of channels `first` and `second` (interleaved frames of
+    /// `channels` samples from `frames`), one SIMD lane each, and returns each channel's sum of
+    /// squares. `second` may equal `first`: both lanes then hold the same channel.
+    private mutating func filterPair(_ frames: UnsafePointer<Float>, count: Int, first: Int, second: Int) -> (Double, Double) {
         let s = Section(highShelf), h = Section(highPass)
-        var z1 = state[4 * channel], z2 = state[4 * channel + 1]
-        var w1 = state[4 * channel + 2], w2 = state[4 * channel + 3]
-        var sum = 0.0
-        var pointer = start
+        let a = 4 * first, b = 4 * second
+        var z1 = SIMD2(state[a], state[b]), z2 = SIMD2(state[a + 1], state[b + 1])
+        var w1 = SIMD2(state[a + 2], state[b + 2]), w2 = SIMD2(state[a + 3], state[b + 3])
+        var sum = SIMD2<Double>()
+        var pointer = frames
         for _ in 0..<count {
-            let x = Double(pointer.pointee)
+            let x = SIMD2(Double(pointer[first]), Double(pointer[second]))
             let y = s.b0 * x + z1
             let nextZ2 = s.c2 * x - s.a2 * z1
             z1 = (z2 + s.c1 * x) - s.a1 * z1
@@ -193,34 +196,8 @@ public struct LoudnessMeter: Sendable {
             sum += k * k
             pointer += channels
         }
-        state[4 * channel] = z1; state[4 * channel + 1] = z2
-        state[4 * channel + 2] = w1; state[4 * channel + 3] = w2
-        return sum
-    }
-
-    /// `filterChannel` for channels 0 and 1 of stereo audio at once, one SIMD lane per
-    /// channel (the same operations in the same order, so the same values).
-    private mutating func filterStereo(_ start: UnsafePointer<Float>, count: Int) -> (Double, Double) {
-        let s = Section(highShelf), h = Section(highPass)
-        var z1 = SIMD2(state[0], state[4]), z2 = SIMD2(state[1], state[5])
-        var w1 = SIMD2(state[2], state[6]), w2 = SIMD2(state[3], state[7])
-        var sum = SIMD2<Double>()
-        var pointer = start
-        for _ in 0..<count {
-            let x = SIMD2(Double(pointer[0]), Double(pointer[1]))
-            let y = s.b0 * x + z1
-            let nextZ2 = s.c2 * x - s.a2 * z1
-            z1 = (z2 + s.c1 * x) - s.a1 * z1
-            z2 = nextZ2
-            let k = h.b0 * y + w1
-            let nextW2 = h.c2 * y - h.a2 * w1
-            w1 = (w2 + h.c1 * y) - h.a1 * w1
-            w2 = nextW2
-            sum += k * k
-            pointer += 2
-        }
-        state[0] = z1[0]; state[1] = z2[0]; state[2] = w1[0]; state[3] = w2[0]
-        state[4] = z1[1]; state[5] = z2[1]; state[6] = w1[1]; state[7] = w2[1]
+        state[b] = z1[1]; state[b + 1] = z2[1]; state[b + 2] = w1[1]; state[b + 3] = w2[1]
+        state[a] = z1[0]; state[a + 1] = z2[0]; state[a + 2] = w1[0]; state[a + 3] = w2[0]
         return (sum[0], sum[1])
     }
 

@@ -79,20 +79,29 @@ extension CRNN {
                     let first = min(convolvedWidth, max(0, padding - dx))
                     let end = max(first, min(convolvedWidth, width - dx + padding))
                     for y in 0..<convolvedHeight {
-                        let line = destination + y * convolvedWidth
                         let sourceRow = y + dy - padding
-                        guard sourceRow >= 0 && sourceRow < height else {
-                            line.update(repeating: 0, count: convolvedWidth)
-                            continue
-                        }
-                        line.update(repeating: 0, count: first)
-                        (line + first).update(from: plane + sourceRow * width + first + dx - padding, count: end - first)
-                        (line + end).update(repeating: 0, count: convolvedWidth - end)
+                        fillLine(destination + y * convolvedWidth, count: convolvedWidth,
+                                 from: sourceRow >= 0 && sourceRow < height ? plane + sourceRow * width : nil,
+                                 shift: dx - padding, first: first, end: end)
                     }
                     row += 1
                 }
             }
         }
+    }
+
+    /// One line of an im2col or row-expanded matrix: `count` values, value x = row[x + shift]
+    /// for x in first..<end and zero elsewhere; all zero when `row` is nil (a padding row).
+    @inline(__always)
+    private static func fillLine(_ line: UnsafeMutablePointer<Float>, count: Int, from row: UnsafePointer<Float>?,
+                                 shift: Int, first: Int, end: Int) {
+        guard let row else {
+            line.update(repeating: 0, count: count)
+            return
+        }
+        line.update(repeating: 0, count: first)
+        (line + first).update(from: row + (first + shift), count: end - first)
+        (line + end).update(repeating: 0, count: count - end)
     }
 
     /// The row expansion of an image [channels, height, width] for a stride-1 convolution: the
@@ -113,15 +122,10 @@ extension CRNN {
                 let first = min(convolvedWidth, max(0, padding - dx))
                 let end = max(first, min(convolvedWidth, width - dx + padding))
                 for yy in 0..<paddedHeight {
-                    let line = destination + yy * convolvedWidth
                     let sourceRow = yy - padding
-                    guard sourceRow >= 0 && sourceRow < height else {
-                        line.update(repeating: 0, count: convolvedWidth)
-                        continue
-                    }
-                    line.update(repeating: 0, count: first)
-                    (line + first).update(from: plane + sourceRow * width + first + dx - padding, count: end - first)
-                    (line + end).update(repeating: 0, count: convolvedWidth - end)
+                    fillLine(destination + yy * convolvedWidth, count: convolvedWidth,
+                             from: sourceRow >= 0 && sourceRow < height ? plane + sourceRow * width : nil,
+                             shift: dx - padding, first: first, end: end)
                 }
                 row += 1
             }
