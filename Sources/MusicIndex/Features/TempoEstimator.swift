@@ -135,100 +135,93 @@ public enum TempoEstimator {
     /// measurable. Taken with a margin.
     static let floatTempogramError = 1e-4
 
-    /// `meanTempogram` with each frame's windowing and autocorrelation in Float (the mean in
-    /// Double): about twice as fast, within `floatTempogramError` of it; nil when a frame's
-    /// values are too small for Float.
-    static func meanTempogramFloat(_ envelope: [Float], window: Int) -> [Double]? {
-        let n = envelope.count, pad = window / 2
-        var padded = [Float](repeating: 0, count: n + 2 * pad)
-        if pad > 0 {
-            let leftStep = Double(envelope[0]) / Double(pad), rightStep = Double(envelope[n - 1]) / Double(pad)
-            for i in 0..<pad {
-                padded[i] = Float(Double(i) * leftStep)
-                padded[n + 2 * pad - 1 - i] = Float(Double(i) * rightStep)
-            }
-        }
-        for i in 0..<n { padded[pad + i] = envelope[i] }
-        let step = 2 * Double.pi / Double(window)
-        let hann = (0..<window).map { Float(0.5 + 0.5 * cos(Double($0) * step - Double.pi)) }
-        var mean = [Double](repeating: 0, count: window)
-        var frame = [Float](repeating: 0, count: window)
-        var autocorrelation = [Float](repeating: 0, count: window)
-        var nonzero = [Int](repeating: 0, count: window)
-        let representable = padded.withUnsafeBufferPointer { source in
-            frame.withUnsafeMutableBufferPointer { x in
-                autocorrelation.withUnsafeMutableBufferPointer { r in
-                    hann.withUnsafeBufferPointer { hann in
-                        mean.withUnsafeMutableBufferPointer { mean -> Bool in
-                            for t in 0..<n {
-                                for i in 0..<window { x[i] = source[t + i] * hann[i] }
-                                r.update(repeating: 0)
-                                autocorrelate(UnsafePointer(x.baseAddress!), count: window, into: r.baseAddress!,
-                                              nonzero: &nonzero)
-                                let peak = r[0]
-                                // Squares below Float's normal range: the Double path decides.
-                                guard peak >= Float.leastNormalMagnitude else {
-                                    if x.contains(where: { $0 != 0 }) { return false }
-                                    continue  // a silent frame adds zeros
-                                }
-                                let scale = 1 / Double(peak)
-                                for lag in 0..<window { mean[lag] += Double(r[lag]) * scale }
-                            }
-                            return true
-                        }
-                    }
-                }
-            }
-        }
-        return representable ? mean.map { $0 / Double(n) } : nil
-    }
-
-    /// librosa's `tempogram(win_length=window, center=True, window='hann', norm=inf)` averaged
-    /// over frames: one value per lag `0..<window`.
-    static func meanTempogram(_ envelope: [Double], window: Int) -> [Double] {
+    /// The envelope padded for centred frames and the frames' window, in the envelope's
+    /// precision (computed in Double).
+    private static func framing<Value: BinaryFloatingPoint>(_ envelope: [Value], window: Int) -> (padded: [Value], hann: [Value]) {
         let n = envelope.count, pad = window / 2
         // np.pad(mode='linear_ramp', end_values=0): pad[i] = edge * i / pad on the left,
         // mirrored on the right.
-        var padded = [Double](repeating: 0, count: n + 2 * pad)
+        var padded = [Value](repeating: 0, count: n + 2 * pad)
         if pad > 0 {
-            let leftStep = envelope[0] / Double(pad), rightStep = envelope[n - 1] / Double(pad)
+            let leftStep = Double(envelope[0]) / Double(pad), rightStep = Double(envelope[n - 1]) / Double(pad)
             for i in 0..<pad {
-                padded[i] = Double(i) * leftStep
-                padded[n + 2 * pad - 1 - i] = Double(i) * rightStep
+                padded[i] = Value(Double(i) * leftStep)
+                padded[n + 2 * pad - 1 - i] = Value(Double(i) * rightStep)
             }
         }
         for i in 0..<n { padded[pad + i] = envelope[i] }
         // scipy get_window('hann', window, fftbins=True): 0.5 + 0.5 cos(linspace(-π, π, window + 1))[:window].
         let step = 2 * Double.pi / Double(window)
-        let hann = (0..<window).map { 0.5 + 0.5 * cos(Double($0) * step - Double.pi) }
+        let hann = (0..<window).map { Value(0.5 + 0.5 * cos(Double($0) * step - Double.pi)) }
+        return (padded, hann)
+    }
 
+    /// `meanTempogram` with each frame's windowing and autocorrelation in Float (the mean in
+    /// Double): about twice as fast, within `floatTempogramError` of it; nil when a frame's
+    /// values are too small for Float.
+    static func meanTempogramFloat(_ envelope: [Float], window: Int) -> [Double]? {
         var mean = [Double](repeating: 0, count: window)
-        var frame = [Double](repeating: 0, count: window)
-        var autocorrelation = [Double](repeating: 0, count: window)
+        let representable = mean.withUnsafeMutableBufferPointer { mean in
+            forEachFrameAutocorrelation(envelope, window: window, lanes: SIMD8<Float>.self) { r, x in
+                let peak = r[0]
+                // Squares below Float's normal range: the Double path decides.
+                guard peak >= Float.leastNormalMagnitude else {
+                    return !x.contains(where: { $0 != 0 })  // a silent frame adds zeros
+                }
+                let scale = 1 / Double(peak)
+                for lag in 0..<window { mean[lag] += Double(r[lag]) * scale }
+                return true
+            }
+        }
+        return representable ? mean.map { $0 / Double(envelope.count) } : nil
+    }
+
+    /// librosa's `tempogram(win_length=window, center=True, window='hann', norm=inf)` averaged
+    /// over frames: one value per lag `0..<window`.
+    static func meanTempogram(_ envelope: [Double], window: Int) -> [Double] {
+        var mean = [Double](repeating: 0, count: window)
+        mean.withUnsafeMutableBufferPointer { mean in
+            _ = forEachFrameAutocorrelation(envelope, window: window, lanes: SIMD4<Double>.self) { r, _ in
+                // norm=inf: divide by the largest magnitude unless it is below tiny. That is the
+                // lag-0 value Σ x², since |Σ x[i] x[i + lag]| <= Σ x² (Cauchy–Schwarz); rounding
+                // could only move a lag within an ulp of it.
+                let peak = r[0]
+                let length = peak < Double.leastNormalMagnitude ? 1.0 : peak
+                accumulate(r.baseAddress!, dividedBy: length, into: mean.baseAddress!, count: window)
+                return true
+            }
+        }
+        return mean.map { $0 / Double(envelope.count) }
+    }
+
+    /// For each of the envelope's centred frames (one per envelope value): the frame times the
+    /// Hann window (`x`) and its autocorrelation over lags 0..<window (`r`), handed to `body`
+    /// until it returns false. Returns whether every frame was handed over.
+    @inline(__always)
+    private static func forEachFrameAutocorrelation<Lanes: SIMD>(
+        _ envelope: [Lanes.Scalar], window: Int, lanes: Lanes.Type,
+        _ body: (UnsafeMutableBufferPointer<Lanes.Scalar>, UnsafeMutableBufferPointer<Lanes.Scalar>) -> Bool
+    ) -> Bool where Lanes.Scalar: BinaryFloatingPoint {
+        let (padded, hann) = framing(envelope, window: window)
+        var frame = [Lanes.Scalar](repeating: 0, count: window)
+        var autocorrelation = [Lanes.Scalar](repeating: 0, count: window)
         var nonzero = [Int](repeating: 0, count: window)
-        padded.withUnsafeBufferPointer { source in
+        return padded.withUnsafeBufferPointer { source in
             frame.withUnsafeMutableBufferPointer { x in
                 autocorrelation.withUnsafeMutableBufferPointer { r in
                     hann.withUnsafeBufferPointer { hann in
-                        mean.withUnsafeMutableBufferPointer { mean in
-                            for t in 0..<n {
-                                for i in 0..<window { x[i] = source[t + i] * hann[i] }
-                                r.update(repeating: 0)
-                                autocorrelate(UnsafePointer(x.baseAddress!), count: window, into: r.baseAddress!,
-                                              nonzero: &nonzero)
-                                // norm=inf: divide by the largest magnitude unless it is below tiny.
-                                // That is the lag-0 value Σ x², since |Σ x[i] x[i + lag]| <= Σ x²
-                                // (Cauchy–Schwarz); rounding could only move a lag within an ulp of it.
-                                let peak = r[0]
-                                let length = peak < Double.leastNormalMagnitude ? 1.0 : peak
-                                accumulate(r.baseAddress!, dividedBy: length, into: mean.baseAddress!, count: window)
-                            }
+                        for t in 0..<envelope.count {
+                            for i in 0..<window { x[i] = source[t + i] * hann[i] }
+                            r.update(repeating: 0)
+                            autocorrelate(UnsafePointer(x.baseAddress!), count: window, into: r.baseAddress!,
+                                          nonzero: &nonzero, lanes: Lanes.self)
+                            if !body(r, x) { return false }
                         }
+                        return true
                     }
                 }
             }
         }
-        return mean.map { $0 / Double(n) }
     }
 
     /// r[lag] += Σ_i x[i] x[i + lag] for lag in 0..<count, over the i with x[i] != 0 (onset
@@ -240,6 +233,24 @@ public enum TempoEstimator {
     /// sums are the same to the last bit. `nonzero` is scratch space of at least `count` values.
     static func autocorrelate(_ x: UnsafePointer<Double>, count: Int, into r: UnsafeMutablePointer<Double>,
                               nonzero: inout [Int]) {
+        autocorrelate(x, count: count, into: r, nonzero: &nonzero, lanes: SIMD4<Double>.self)
+    }
+
+    /// `autocorrelate` in Float, eight lags per SIMD pass.
+    static func autocorrelate(_ x: UnsafePointer<Float>, count: Int, into r: UnsafeMutablePointer<Float>,
+                              nonzero: inout [Int]) {
+        autocorrelate(x, count: count, into: r, nonzero: &nonzero, lanes: SIMD8<Float>.self)
+    }
+
+    /// The autocorrelation loop for either precision, `Lanes.scalarCount` lags per pass.
+    @inline(__always)
+    private static func autocorrelate<Lanes: SIMD>(_ x: UnsafePointer<Lanes.Scalar>, count: Int,
+                                                   into r: UnsafeMutablePointer<Lanes.Scalar>, nonzero: inout [Int],
+                                                   lanes: Lanes.Type) where Lanes.Scalar: BinaryFloatingPoint {
+        @inline(__always) func load(_ pointer: UnsafePointer<Lanes.Scalar>) -> Lanes {
+            UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self)
+        }
+        let width = Lanes.scalarCount
         var found = 0
         for i in 0..<count where x[i] != 0 {
             nonzero[found] = i
@@ -253,59 +264,14 @@ public enum TempoEstimator {
             // Lags all four terms reach (i3 is the largest index, so the shortest tail).
             let shared = count - i3
             var lag = 0
-            while lag + 4 <= shared {
+            while lag + width <= shared {
                 var sum = load(r + lag)
                 sum += x0 * load(t0 + lag)
                 sum += x1 * load(t1 + lag)
                 sum += x2 * load(t2 + lag)
                 sum += x3 * load(t3 + lag)
-                UnsafeMutableRawPointer(r + lag).storeBytes(of: sum, as: SIMD4<Double>.self)
-                lag += 4
-            }
-            while lag < count - i0 {
-                var sum = r[lag]
-                sum += x0 * t0[lag]
-                if lag < count - i1 { sum += x1 * t1[lag] }
-                if lag < count - i2 { sum += x2 * t2[lag] }
-                if lag < count - i3 { sum += x3 * t3[lag] }
-                r[lag] = sum
-                lag += 1
-            }
-            j += 4
-        }
-        while j < found {
-            let i = nonzero[j], xi = x[i], tail = x + i
-            for lag in 0..<(count - i) { r[lag] += xi * tail[lag] }
-            j += 1
-        }
-    }
-
-    /// `autocorrelate` in Float, eight lags per SIMD pass.
-    static func autocorrelate(_ x: UnsafePointer<Float>, count: Int, into r: UnsafeMutablePointer<Float>,
-                              nonzero: inout [Int]) {
-        @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
-            UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
-        }
-        var found = 0
-        for i in 0..<count where x[i] != 0 {
-            nonzero[found] = i
-            found += 1
-        }
-        var j = 0
-        while j + 4 <= found {
-            let i0 = nonzero[j], i1 = nonzero[j + 1], i2 = nonzero[j + 2], i3 = nonzero[j + 3]
-            let x0 = x[i0], x1 = x[i1], x2 = x[i2], x3 = x[i3]
-            let t0 = x + i0, t1 = x + i1, t2 = x + i2, t3 = x + i3
-            let shared = count - i3
-            var lag = 0
-            while lag + 8 <= shared {
-                var sum = load(r + lag)
-                sum += x0 * load(t0 + lag)
-                sum += x1 * load(t1 + lag)
-                sum += x2 * load(t2 + lag)
-                sum += x3 * load(t3 + lag)
-                UnsafeMutableRawPointer(r + lag).storeBytes(of: sum, as: SIMD8<Float>.self)
-                lag += 8
+                UnsafeMutableRawPointer(r + lag).storeBytes(of: sum, as: Lanes.self)
+                lag += width
             }
             while lag < count - i0 {
                 var sum = r[lag]
