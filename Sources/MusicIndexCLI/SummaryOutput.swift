@@ -30,7 +30,8 @@ enum SummaryText {
     static func printProfile(_ profile: ScanProfile) {
         let total = profile.stages.total
         Swift.print("Profile: \(profile.workers) workers, \(String(format: "%.2f", profile.elapsedSeconds)) s elapsed, "
-            + "\(String(format: "%.2f", profile.processCPUSeconds)) s CPU in the process; stage times summed over workers")
+            + "\(String(format: "%.2f", profile.processCPUSeconds)) s CPU in the process; stage times summed over workers"
+            + (profile.blasKernels.map { "; OpenBLAS kernels: \($0)" } ?? ""))
         Swift.print("  " + "stage".padding(toLength: 22, withPad: " ", startingAt: 0) + "    wall s     cpu s   cpu share")
         func row(_ title: String, _ entry: StageProfile.Entry) {
             let share = total.cpuSeconds > 0 ? 100 * entry.cpuSeconds / total.cpuSeconds : 0
@@ -75,9 +76,11 @@ enum SummaryJSON {
         let workers: Int
         let elapsedSeconds, processCPUSeconds: Double
         let stages: [Stage]
+        let blasKernels: String?
 
         enum CodingKeys: String, CodingKey {
             case workers, stages
+            case blasKernels = "blas_kernels"
             case elapsedSeconds = "elapsed_seconds", processCPUSeconds = "process_cpu_seconds"
         }
 
@@ -85,6 +88,7 @@ enum SummaryJSON {
             workers = profile.workers
             elapsedSeconds = profile.elapsedSeconds
             processCPUSeconds = profile.processCPUSeconds
+            blasKernels = profile.blasKernels
             stages = ProfileStage.allCases.map { stage in
                 let entry = profile.stages[stage]
                 return Stage(stage: stage.rawValue, wallSeconds: entry.wallSeconds, cpuSeconds: entry.cpuSeconds,

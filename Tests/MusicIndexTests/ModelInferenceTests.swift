@@ -165,4 +165,21 @@ struct ModelInferenceTests {
         #expect(GenreModel.blasThreads == before)
         for (a, b) in zip(one, two) { #expect(relativeError(a.logits, b.logits) < 1e-5) }
     }
+
+    @Test("OpenBLAS runs its AVX-512 kernels on an AMD processor with AVX-512")
+    func blasKernels() throws {
+        // /proc/cpuinfo (Linux's view of the processor, which includes the operating
+        // system's AVX-512 support) decides independently of the loader's CPUID checks.
+        let kernels = GenreModel.blasKernels
+        #expect(!kernels.isEmpty)
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
+              let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return }
+        let lines = cpuinfo.split(separator: "\n")
+        let vendor = lines.first { $0.hasPrefix("vendor_id") }?.split(separator: ":").last?
+            .trimmingCharacters(in: .whitespaces)
+        let flags = Set(lines.first { $0.hasPrefix("flags") }?.split(separator: ":").last?
+            .split(separator: " ").map(String.init) ?? [])
+        let avx512 = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
+        if vendor == "AuthenticAMD" && avx512 { #expect(kernels == "SkylakeX") }
+    }
 }

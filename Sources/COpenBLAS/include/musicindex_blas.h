@@ -4,7 +4,9 @@
 // spin for a while, competing with the scan's own threads for every run of every command,
 // although only the genre model and similarity search call it. So the program does not link
 // OpenBLAS: the first call to musicindex_blas() loads it with dlopen, set to one thread
-// unless OPENBLAS_NUM_THREADS (or GOTO_NUM_THREADS, OMP_NUM_THREADS) says otherwise.
+// unless OPENBLAS_NUM_THREADS (or GOTO_NUM_THREADS, OMP_NUM_THREADS) says otherwise, and
+// with its AVX-512 kernels on AMD processors that have AVX-512, which OpenBLAS 0.3.21 does not
+// recognise, unless OPENBLAS_CORETYPE says otherwise.
 // Only MusicIndex/Model/BLAS.swift uses this.
 #pragma once
 
@@ -25,6 +27,7 @@ typedef struct musicindex_blas_api {
                            const float *_Nonnull x, int incx, float beta, float *_Nonnull y, int incy);
     void (*_Nonnull set_num_threads)(int count);
     int (*_Nonnull get_num_threads)(void);
+    char *_Nonnull (*_Nonnull get_corename)(void);
 } musicindex_blas_api;
 
 // Loads OpenBLAS once (thread-safe) and returns its functions, or NULL when the library or

@@ -31,6 +31,9 @@ enum BLAS {
     /// Whether the thread count was chosen (by a caller, the environment, or the default).
     private static let threadsChosen = Mutex<Bool>(false)
 
+    /// OpenBLAS's name for the kernels it chose for this processor ("SkylakeX", "Haswell", ...).
+    static var kernels: String { String(cString: api.get_corename()) }
+
     /// The thread count OpenBLAS uses for each call.
     static var threads: Int { Int(api.get_num_threads()) }
 

@@ -75,6 +75,9 @@ public struct GenreModel: Sendable {
     /// The thread count BLAS uses per call.
     public static var blasThreads: Int { BLAS.threads }
 
+    /// OpenBLAS's name for the kernels it runs on this processor ("SkylakeX", "Haswell", ...).
+    public static var blasKernels: String { BLAS.kernels }
+
     /// Runs the network on each segment (mel dB [nMels, frames], frames >= `minimumFrames`;
     /// segments may differ in length). Consecutive segments of equal length run together in
     /// batches of up to `batchSize`; the results do not depend on the batching.

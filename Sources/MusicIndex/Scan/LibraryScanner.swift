@@ -202,7 +202,8 @@ public struct LibraryScanner: Sendable {
         if profiling {
             summary.profile = ScanProfile(stages: profile, workers: min(options.jobs, max(1, pending.count)),
                                           elapsedSeconds: summary.elapsedSeconds,
-                                          processCPUSeconds: StageProfile.processCPUSeconds())
+                                          processCPUSeconds: StageProfile.processCPUSeconds(),
+                                          blasKernels: options.tagsOnly || options.modelPath == nil ? nil : BLAS.kernels)
         }
         try library.finishScan(id: scanID, summary: summary, at: Timestamp.now())
         return summary

@@ -36,6 +36,9 @@ public struct ScanProfile: Sendable, Codable, Equatable {
     /// (loading the model and walking the folders included).
     public var elapsedSeconds: Double
     public var processCPUSeconds: Double
+    /// The OpenBLAS kernels the genre model ran on (OpenBLAS's name for them, such as
+    /// "SkylakeX" or "Haswell"); nil when the scan ran no model.
+    public var blasKernels: String?
 }
 
 /// Progress of a running scan, for a progress display.
