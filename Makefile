@@ -12,7 +12,7 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release --product musicindex
+	bash scripts/build-release.sh
 
 # Scans the bundled example music into the default library and shows what it found.
 demo: release
@@ -22,6 +22,9 @@ demo: release
 	@find examples/music -type f \( -name '*.mp3' -o -name '*.flac' -o -name '*.ogg' \) | sort | while read -r f; do \
 	  $(BIN) info "$$PWD/$$f" | awk -v f="$$f" '/^genres  / {tag=substr($$0, 18)} /^genres:/ {getline; split($$0, p, " "); pred=p[1] " (" p[2] " %)"} END {printf "  %-70s %-20s tag: %s\n", f, pred, tag}'; \
 	done
+
+# (scripts/build-release.sh: compiled for this processor's AVX2 where it has it; PORTABLE=1 make
+# release builds a binary for any x86-64 processor.)
 
 # The whole test suite (what CI runs): the Swift tests, then the training side (Python unit
 # tests and a tiny train-export-reproduce run).

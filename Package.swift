@@ -40,6 +40,7 @@ let package = Package(
         .target(name: "CFFmpeg", path: "Sources/CFFmpeg", linkerSettings: [.linkedLibrary("dl")]),
         // OpenBLAS is loaded with dlopen on first use, not linked (see its header for why).
         .target(name: "COpenBLAS", path: "Sources/COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CPUCheck", path: "Sources/CPUCheck"),
         // Turns the SQL migrations in schema/ into Swift source at build time, so that the
         // program applies exactly the files in schema/ and nothing else.
         .executableTarget(name: "SchemaEmbedder", path: "Sources/SchemaEmbedder"),
@@ -65,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "MusicIndexCLI",
             dependencies: [
-                "MusicIndex",
+                "MusicIndex", "CPUCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/MusicIndexCLI"

@@ -48,7 +48,7 @@ fi
 python="$venv/bin/python"
 
 echo "building musicindex (release)..." >&2
-if ! (cd "$root" && swift build -c release --product musicindex >"$corpus/build.log" 2>&1); then
+if ! (cd "$root" && bash scripts/build-release.sh >"$corpus/build.log" 2>&1); then
   cat "$corpus/build.log" >&2
   exit 1
 fi
@@ -104,6 +104,6 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 mp3=$(printf '%s\n' "${files[@]}" | grep -c '\.mp3$' || true)
 description="$(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), load average before/after: $load_before / $load_after
-library: $library, $mp3 MP3 (44.1 kHz stereo, CBR 192) + $((count - mp3)) FLAC; musicindex $(cd "$root" && git describe --always --dirty 2>/dev/null || echo '?');
+library: $library, $mp3 MP3 (44.1 kHz stereo, CBR 192) + $((count - mp3)) FLAC; musicindex $(cd "$root" && git describe --always --dirty 2>/dev/null || echo '?') (build flags: $(bash "$root/scripts/build-release.sh" --print-flags | sed 's/^$/portable/'); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset});
 $("$python" -c 'import librosa, torch; print(f"librosa {librosa.__version__}, PyTorch {torch.__version__}")'); $(mpg123 --version | head -1); $(flac --version)"
 python3 "$root/benchmarks/e2e_report.py" "$work/runs" "$count" "$workers" "$span_seconds" "$whole_seconds" "$description"

@@ -23,7 +23,7 @@ mapfile -t short_files < <(find "$corpus" -name '*.mp3' | sort)
 mapfile -t long_files < <(find "$corpus-long" -name '*.mp3' | sort)
 files=("${short_files[@]}")
 count=${#files[@]}
-(cd "$root" && swift build -c release --product musicindex >/dev/null)
+(cd "$root" && bash scripts/build-release.sh >/dev/null)
 bin="$root/.build/release/musicindex"
 venv="$root/.venv-bench"
 if [ ! -x "$venv/bin/python" ]; then

@@ -23,7 +23,7 @@ bash "$root/scripts/install-deps.sh"
 bin="${MUSICINDEX_BIN:-}"
 if [ -z "$bin" ]; then
   echo "building the release binary" >&2
-  swift build -c release --product musicindex >/dev/null
+  bash "$root/scripts/build-release.sh" >/dev/null
   bin="$root/.build/release/musicindex"
 fi
 

@@ -44,7 +44,7 @@ else
 fi
 
 echo "building musicindex in release..." >&2
-(cd "$root" && swift build -c release --product musicindex 2>&1 | { grep -E "error:|complete" || true; } >&2)
+(cd "$root" && bash scripts/build-release.sh 2>&1 | { grep -E "error:|complete" || true; } >&2)
 musicindex="$root/.build/release/musicindex"
 model="$root/Sources/MusicIndex/Resources/musicindex-genres.safetensors"
 

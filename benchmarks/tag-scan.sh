@@ -12,7 +12,7 @@ files=${1:-2000}
 repeats=${2:-5}
 work=${BENCH_DIR:-/tmp/musicindex-bench-tags}
 bin=.build/release/musicindex
-[ -x "$bin" ] || swift build -c release --product musicindex >/dev/null
+[ -x "$bin" ] || bash scripts/build-release.sh >/dev/null
 mkdir -p "$work"
 
 # Base files, one per format, made once.

@@ -28,7 +28,7 @@ step "corpus: $clips clips per genre into $corpus"
 "$python" training/make_corpus.py "$corpus" --clips-per-genre "$clips" --seconds 30 --seed 1 --jobs 2
 
 step "front end (release build)"
-swift build -c release --product musicindex >/dev/null
+bash "$root/scripts/build-release.sh" >/dev/null
 
 step "training"
 mkdir -p Sources/MusicIndex/Resources

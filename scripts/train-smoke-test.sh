@@ -35,8 +35,8 @@ if [ -n "${MUSICINDEX_BIN:-}" ]; then
 else
     BIN="$ROOT/.build/release/musicindex"
     # Always (incremental): a stale binary would test an old front end.
-    step "building musicindex (swift build -c release --product musicindex)"
-    swift build -c release --product musicindex
+    step "building musicindex (scripts/build-release.sh)"
+    bash "$ROOT/scripts/build-release.sh"
 fi
 export MUSICINDEX_BIN="$BIN"
 

@@ -1,5 +1,6 @@
 import Foundation
 import MusicIndex
+internal import CPUCheck
 
 /// The end-of-scan report for people.
 enum SummaryText {
@@ -26,12 +27,15 @@ enum SummaryText {
         if let profile = summary.profile { printProfile(profile) }
     }
 
+    /// The instruction level the program was compiled for (scripts/build-release.sh).
+    static var buildCPULevel: String { String(cString: musicindex_build_cpu_level()) }
+
     /// The per-stage table of `scan --profile`.
     static func printProfile(_ profile: ScanProfile) {
         let total = profile.stages.total
         Swift.print("Profile: \(profile.workers) workers, \(String(format: "%.2f", profile.elapsedSeconds)) s elapsed, "
             + "\(String(format: "%.2f", profile.processCPUSeconds)) s CPU in the process; stage times summed over workers"
-            + (profile.blasKernels.map { "; OpenBLAS kernels: \($0)" } ?? ""))
+            + (profile.blasKernels.map { "; OpenBLAS kernels: \($0)" } ?? "") + "; build: \(buildCPULevel)")
         Swift.print("  " + "stage".padding(toLength: 22, withPad: " ", startingAt: 0) + "    wall s     cpu s   cpu share")
         func row(_ title: String, _ entry: StageProfile.Entry) {
             let share = total.cpuSeconds > 0 ? 100 * entry.cpuSeconds / total.cpuSeconds : 0
@@ -77,9 +81,10 @@ enum SummaryJSON {
         let elapsedSeconds, processCPUSeconds: Double
         let stages: [Stage]
         let blasKernels: String?
+        let build: String
 
         enum CodingKeys: String, CodingKey {
-            case workers, stages
+            case workers, stages, build
             case blasKernels = "blas_kernels"
             case elapsedSeconds = "elapsed_seconds", processCPUSeconds = "process_cpu_seconds"
         }
@@ -89,6 +94,7 @@ enum SummaryJSON {
             elapsedSeconds = profile.elapsedSeconds
             processCPUSeconds = profile.processCPUSeconds
             blasKernels = profile.blasKernels
+            build = SummaryText.buildCPULevel
             stages = ProfileStage.allCases.map { stage in
                 let entry = profile.stages[stage]
                 return Stage(stage: stage.rawValue, wallSeconds: entry.wallSeconds, cpuSeconds: entry.cpuSeconds,

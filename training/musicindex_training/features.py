@@ -40,8 +40,7 @@ def default_cache_dir() -> str:
 
 def find_musicindex(explicit=None, build=True, log=print) -> str:
     """The `musicindex` binary: `explicit`, else $MUSICINDEX_BIN, else the repository's
-    `.build/release/musicindex`, built with `swift build -c release --product musicindex`
-    when missing (only that default is built)."""
+    `.build/release/musicindex`, built with `scripts/build-release.sh` when missing (only that default is built)."""
     for candidate in (explicit, os.environ.get("MUSICINDEX_BIN")):
         if candidate:
             if not os.access(candidate, os.X_OK):
@@ -50,10 +49,9 @@ def find_musicindex(explicit=None, build=True, log=print) -> str:
     if not os.access(DEFAULT_BINARY, os.X_OK):
         if not build:
             raise FileNotFoundError(f"{DEFAULT_BINARY} is missing; build it with "
-                                    "`swift build -c release --product musicindex`")
-        log(f"building {DEFAULT_BINARY} (swift build -c release --product musicindex) ...")
-        subprocess.run(["swift", "build", "-c", "release", "--product", "musicindex"],
-                       cwd=REPO_ROOT, check=True)
+                                    "`scripts/build-release.sh`")
+        log(f"building {DEFAULT_BINARY} (scripts/build-release.sh) ...")
+        subprocess.run(["bash", os.path.join(REPO_ROOT, "scripts", "build-release.sh")], cwd=REPO_ROOT, check=True)
         if not os.access(DEFAULT_BINARY, os.X_OK):
             raise FileNotFoundError(f"swift build did not produce {DEFAULT_BINARY}")
     return DEFAULT_BINARY

@@ -1,0 +1,31 @@
+#include "musicindex_cpu_check.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#if defined(MUSICINDEX_CPU_X86_64_V3) && defined(__x86_64__)
+
+const char *musicindex_build_cpu_level(void) { return "x86-64-v3"; }
+
+// Runs before any Swift code of the program (this file is compiled for any x86-64 processor;
+// only the Swift code uses AVX2). On a processor without the instructions the program would
+// die of SIGILL somewhere in a scan; it stops here with the remedy instead.
+__attribute__((constructor)) static void musicindex_check_cpu(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2") &&
+        __builtin_cpu_supports("avx") && __builtin_cpu_supports("popcnt")) {
+        return;
+    }
+    static const char message[] =
+        "musicindex: this binary was built for processors with AVX2 and FMA (x86-64-v3), which this "
+        "one lacks. Build one for any x86-64 processor with `PORTABLE=1 make release`.\n";
+    ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);
+    (void)ignored;
+    _exit(1);
+}
+
+#else
+
+const char *musicindex_build_cpu_level(void) { return "portable"; }
+
+#endif
