@@ -9,13 +9,15 @@ struct ModelInferenceTests {
     /// Networks covering the engine's paths: the contract's default shape (3x3 same
     /// convolutions, 2x2 pools) small and medium, a 5x5 kernel with too little padding and
     /// 3x3 pools (sizes shrink and floor differently), and 1x1 convolutions without pooling
-    /// (im2col skipped).
+    /// (im2col skipped), and deeper blocks that run as Winograd products.
     static let networks: [String: TestNetwork] = [
         "tiny": TestNetwork(channels: [2, 3], hidden: 4, labels: ["rock", "jazz", "folk"], nMels: 8),
         "medium": TestNetwork(channels: [4, 8, 8], hidden: 16, labels: (0..<5).map { "genre\($0)" }, nMels: 32),
         "k5-pool3": TestNetwork(channels: [3, 2], kernel: 5, padding: 1, pool: 3, hidden: 6, labels: ["a", "b"], nMels: 20,
                                 segmentFrames: 32),
         "1x1": TestNetwork(channels: [3], kernel: 1, padding: 0, pool: 1, hidden: 5, labels: ["a", "b", "c", "d"], nMels: 6),
+        // Blocks 2 and 3 are deep enough (c_in * 3 >= 32) for the Winograd products.
+        "wide": TestNetwork(channels: [12, 16, 11], hidden: 8, labels: ["a", "b", "c"], nMels: 24),
     ]
 
     /// Largest accepted relative difference to the reference (float32 engine vs double; the
@@ -29,7 +31,7 @@ struct ModelInferenceTests {
     }
 
     @Test("the engine matches the naive reference within 1e-4",
-          arguments: ["tiny", "medium", "k5-pool3", "1x1"], [16, 57, 128])
+          arguments: ["tiny", "medium", "k5-pool3", "1x1", "wide"], [16, 30, 57, 128])
     func matchesReference(name: String, frames: Int) throws {
         let (model, network, file) = try Self.model(name)
         let reference = ReferenceCRNN(network: network, weights: file.weights)
@@ -45,6 +47,84 @@ struct ModelInferenceTests {
                         relativeError(prediction.probabilities, expected.probabilities))
         }
         #expect(worst < Self.tolerance, "\(name), T = \(frames): relative error \(worst)")
+    }
+
+    @Test("the networks cover im2col, row products and Winograd products")
+    func pathsCovered() throws {
+        let (wide, _, _) = try Self.model("wide")
+        let architecture = wide.network.architecture
+        #expect(wide.network.blocks.map { $0.usesWinograd(architecture) } == [false, true, true])
+        let (k5, _, _) = try Self.model("k5-pool3")
+        #expect(k5.network.blocks.allSatisfy { !$0.usesWinograd(k5.network.architecture) })
+    }
+
+    @Test("Winograd products give the direct convolution's outputs")
+    func winogradMatchesDirect() throws {
+        // One block (c_in 16, c_out 5) on images of even and odd widths (eight pairs at a time
+        // and single ones) and heights, against the direct sum in Double, pooled, biased and
+        // rectified.
+        var generator = SeededGenerator(seed: 5)
+        let channelsIn = 16, channelsOut = 5
+        let weight = (0..<(channelsOut * channelsIn * 9)).map { _ in Float.random(in: -1...1, using: &generator) }
+        let bias = (0..<channelsOut).map { _ in Float.random(in: -0.5...0.5, using: &generator) }
+        let block = CRNN.Block(channelsIn: channelsIn, channelsOut: channelsOut, kernel: 3, weight: weight, bias: bias)
+        for (height, width) in [(1, 2), (2, 9), (7, 16), (7, 17), (4, 3), (6, 41)] {
+            let input = (0..<(channelsIn * height * width)).map { _ in Float.random(in: -2...2, using: &generator) }
+            // Output rows 0 ..< 2 * (height / 2), in strips of two rows and in one.
+            let pairs = width / 2, rows = 2 * (height / 2)
+            var output = [Float](repeating: .nan, count: channelsOut * (height / 2) * pairs)
+            func run(_ range: Range<Int>) {
+                let columns = range.count * pairs
+                var expanded = [Float](repeating: .nan, count: 4 * channelsIn * 3 * columns)
+                var products = [Float](repeating: .nan, count: 4 * channelsOut * columns)
+                CRNN.winogradExpand(input, channels: channelsIn, height: height, width: width, rows: range,
+                                    into: &expanded)
+                for j in 0..<4 {
+                    for c in 0..<channelsOut {
+                        for column in 0..<columns {
+                            var sum: Float = 0
+                            for k in 0..<(channelsIn * 3) {
+                                sum += block.winogradWeights[(j * channelsOut + c) * channelsIn * 3 + k]
+                                    * expanded[(j * channelsIn * 3 + k) * columns + column]
+                            }
+                            products[(j * channelsOut + c) * columns + column] = sum
+                        }
+                    }
+                }
+                CRNN.winogradPoolBiasReLU(products, channels: channelsOut, rows: range.count, pairs: pairs, bias: bias,
+                                          into: &output, firstPooledRow: range.lowerBound / 2,
+                                          pooledHeight: height / 2, rowStride: pairs)
+            }
+            for strip in [2, max(2, rows)] {
+                output = [Float](repeating: .nan, count: output.count)
+                for first in stride(from: 0, to: rows, by: strip) { run(first..<min(rows, first + strip)) }
+                for c in 0..<channelsOut {
+                    for y in 0..<(height / 2) {
+                        for t in 0..<pairs {
+                            var best = -Double.infinity
+                            for (oy, ox) in [(2 * y, 2 * t), (2 * y, 2 * t + 1), (2 * y + 1, 2 * t), (2 * y + 1, 2 * t + 1)] {
+                                var sum = 0.0
+                                for ci in 0..<channelsIn {
+                                    for dy in 0..<3 {
+                                        for dx in 0..<3 {
+                                            let iy = oy + dy - 1, ix = ox + dx - 1
+                                            guard iy >= 0 && iy < height && ix >= 0 && ix < width else { continue }
+                                            sum += Double(weight[((c * channelsIn + ci) * 3 + dy) * 3 + dx])
+                                                * Double(input[(ci * height + iy) * width + ix])
+                                        }
+                                    }
+                                }
+                                best = max(best, sum)
+                            }
+                            let expected = max(best + Double(bias[c]), 0)
+                            let actual = Double(output[(c * (height / 2) + y) * pairs + t])
+                            #expect(abs(actual - expected) <= 1e-5 * max(1, abs(expected)),
+                                    "\(height)x\(width) strips of \(strip) c \(c) y \(y) t \(t): \(actual) vs \(expected)")
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Test("the shortest accepted segment is the minimum; one frame less and wrong mel bands are refused")

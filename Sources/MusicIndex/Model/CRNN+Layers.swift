@@ -12,6 +12,41 @@ extension CRNN {
             let (convolvedHeight, convolvedWidth) = plan.convolvedSizes[index]
             let area = convolvedHeight * convolvedWidth
             let patchRows = block.channelsIn * kernel * kernel
+            if block.usesWinograd(architecture) {
+                // Strips of output rows, so that each strip's transformed inputs stay in the
+                // cache for the products that read them. Product j of a strip:
+                // M_j [c_out, rows * pairs] = U_j [c_out, c_in * 3] X_j; the output transform
+                // pools pairs and rows, adds the bias and applies ReLU.
+                let pairs = convolvedWidth / 2, depth = block.channelsIn * 3
+                let pooledHeight = convolvedHeight / 2
+                let stripRows = Self.winogradStripRows(channelsIn: block.channelsIn, pairs: pairs)
+                let last = index == blocks.count - 1
+                let destination = last ? workspace.gruInput + n * plan.steps : output
+                let rowStride = last ? plan.batch * plan.steps : pairs
+                var first = 0
+                while first < 2 * pooledHeight {
+                    let end = min(2 * pooledHeight, first + stripRows), columns = (end - first) * pairs
+                    Self.winogradExpand(input, channels: block.channelsIn, height: height, width: width,
+                                        rows: first..<end, into: workspace.columns)
+                    block.winogradWeights.withUnsafeBufferPointer { weights in
+                        for j in 0..<4 {
+                            BLAS.gemm(m: block.channelsOut, n: columns, k: depth,
+                                      a: weights.baseAddress! + j * block.channelsOut * depth, lda: depth,
+                                      b: workspace.columns + j * depth * columns, ldb: columns,
+                                      c: workspace.convolved + j * block.channelsOut * columns, ldc: columns)
+                        }
+                    }
+                    block.bias.withUnsafeBufferPointer { bias in
+                        Self.winogradPoolBiasReLU(workspace.convolved, channels: block.channelsOut, rows: end - first,
+                                                  pairs: pairs, bias: bias.baseAddress!, into: destination,
+                                                  firstPooledRow: first / 2, pooledHeight: pooledHeight,
+                                                  rowStride: rowStride)
+                    }
+                    first = end
+                }
+                swap(&input, &output)
+                continue
+            }
             if block.usesRowProducts(kernel: kernel) {
                 // Output pixel (y, x) of kernel row dy reads expanded row (c, dx) at padded
                 // image row y + dy, column x: the expanded matrix from column dy * width' on,
@@ -128,6 +163,119 @@ extension CRNN {
                              shift: dx - padding, first: first, end: end)
                 }
                 row += 1
+            }
+        }
+    }
+
+    /// Output rows per strip of a Winograd convolution: an even number (pools take row pairs),
+    /// at least 2, such that a strip's four transformed inputs take about 384 KB.
+    static func winogradStripRows(channelsIn: Int, pairs: Int) -> Int {
+        max(2, (96 * 1024 / max(1, 12 * channelsIn * pairs)) / 2 * 2)
+    }
+
+    /// The four transformed inputs of a Winograd F(2,3) convolution along the time axis (3x3
+    /// kernel, padding 1, stride 1) of an image [channels, height, width], for the output rows
+    /// `rows`: X_j [channels * 3, rows.count * pairs] (pairs = width / 2, floor), product j's
+    /// input, X_j after X_(j-1). For output pixels (y, 2t) and (y, 2t + 1), with d0...d3 the
+    /// padded input row y + dy - 1 at columns 2t - 1 ... 2t + 2 of channel c, row (c * 3 + dy),
+    /// column (y - rows.lowerBound) * pairs + t of X_0...X_3 holds d0 - d2, d1 + d2, d2 - d1 and
+    /// d1 - d3; the products with the transformed kernel rows (`Block.winogradWeights`) give
+    /// the two outputs as m0 + m1 + m2 and m1 - m2 - m3. A column past an odd width's last pair
+    /// is never needed: 2x2 pooling drops it.
+    static func winogradExpand(_ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
+                               rows: Range<Int>, into expanded: UnsafeMutablePointer<Float>) {
+        let pairs = width / 2, columns = rows.count * pairs, depth = channels * 3
+        let productStride = depth * columns
+        // One input row with 16 zeros either side (and up to 8 pairs' worth more on the right),
+        // so that eight pairs at a time load without bounds checks, and its four transformed
+        // lines.
+        let blocks = (pairs + 7) / 8
+        let paddedLength = 16 + max(width, 16 * blocks + 2) + 16
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedLength)
+        defer { padded.deallocate() }
+        padded.initialize(repeating: 0, count: paddedLength)
+        let transformed = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 4 * blocks)
+        defer { transformed.deallocate() }
+        let lines = UnsafeRawPointer(transformed).assumingMemoryBound(to: Float.self)
+        let p = padded + 16
+        for channel in 0..<channels {
+            // Input row yy is kernel row dy of output row yy + 1 - dy.
+            for yy in (rows.lowerBound - 1)...rows.upperBound {
+                let inside = yy >= 0 && yy < height
+                if inside {
+                    p.update(from: input + (channel * height + yy) * width, count: width)
+                    // Pairs t0 ..< t0 + 8: d0 = p[2t - 1] (odd values from 2t0 - 2), d1 = p[2t]
+                    // and d2 = p[2t + 1] (from 2t0), d3 = p[2t + 2] (even values from 2t0 + 2).
+                    for block in 0..<blocks {
+                        let x = 16 * block
+                        let before = UnsafeRawPointer(p + x - 2).loadUnaligned(as: SIMD16<Float>.self)
+                        let here = UnsafeRawPointer(p + x).loadUnaligned(as: SIMD16<Float>.self)
+                        let after = UnsafeRawPointer(p + x + 2).loadUnaligned(as: SIMD16<Float>.self)
+                        let d0 = before.oddHalf, d1 = here.evenHalf, d2 = here.oddHalf, d3 = after.evenHalf
+                        transformed[block] = d0 - d2
+                        transformed[blocks + block] = d1 + d2
+                        transformed[2 * blocks + block] = d2 - d1
+                        transformed[3 * blocks + block] = d1 - d3
+                    }
+                }
+                for dy in 0..<3 {
+                    let y = yy + 1 - dy
+                    guard rows.contains(y) else { continue }
+                    let line = expanded + (channel * 3 + dy) * columns + (y - rows.lowerBound) * pairs
+                    for j in 0..<4 {
+                        if inside {
+                            (line + j * productStride).update(from: lines + j * 8 * blocks, count: pairs)
+                        } else {
+                            (line + j * productStride).update(repeating: 0, count: pairs)  // a padding row
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The output transform of a strip's Winograd products with 2x2 max pooling, bias and
+    /// ReLU: from M_0...M_3 [channels, rows * pairs] (one after the other, `rows` even) to
+    /// pooled rows `firstPooledRow ..< firstPooledRow + rows / 2` of `pooledHeight`, as
+    /// `poolBiasReLU` writes them. Output pair t of a row is (m0 + m1 + m2, m1 - m2 - m3), and
+    /// its maximum is the pool's maximum along time, so the convolution output itself is never
+    /// stored.
+    static func winogradPoolBiasReLU(_ products: UnsafePointer<Float>, channels: Int, rows: Int, pairs: Int,
+                                     bias: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>,
+                                     firstPooledRow: Int, pooledHeight: Int, rowStride: Int) {
+        let columns = rows * pairs, productStride = channels * columns
+        let m0 = products, m1 = products + productStride, m2 = products + 2 * productStride,
+            m3 = products + 3 * productStride
+        for channel in 0..<channels {
+            let shift = bias[channel]
+            for y in 0..<(rows / 2) {
+                let out = destination + (channel * pooledHeight + firstPooledRow + y) * rowStride
+                let top = channel * columns + 2 * y * pairs, bottom = top + pairs
+                var t = 0
+                @inline(__always) func load(_ m: UnsafePointer<Float>, _ index: Int) -> SIMD8<Float> {
+                    UnsafeRawPointer(m + index).loadUnaligned(as: SIMD8<Float>.self)
+                }
+                // (The standard library's generic pointwiseMax is not inlined here.)
+                @inline(__always) func larger(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+                    a.replacing(with: b, where: b .> a)
+                }
+                while t + 8 <= pairs {
+                    let a = top + t, b = bottom + t
+                    let (a0, a1, a2, a3) = (load(m0, a), load(m1, a), load(m2, a), load(m3, a))
+                    let (b0, b1, b2, b3) = (load(m0, b), load(m1, b), load(m2, b), load(m3, b))
+                    let upper = larger(a0 + a1 + a2, a1 - a2 - a3)
+                    let lower = larger(b0 + b1 + b2, b1 - b2 - b3)
+                    let pooled = larger(larger(upper, lower) + shift, SIMD8(repeating: 0))
+                    UnsafeMutableRawPointer(out + t).storeBytes(of: pooled, as: SIMD8<Float>.self)
+                    t += 8
+                }
+                while t < pairs {
+                    let a = top + t, b = bottom + t
+                    let upper = max(m0[a] + m1[a] + m2[a], m1[a] - m2[a] - m3[a])
+                    let lower = max(m0[b] + m1[b] + m2[b], m1[b] - m2[b] - m3[b])
+                    out[t] = max(max(upper, lower) + shift, 0)
+                    t += 1
+                }
             }
         }
     }
