@@ -10,7 +10,8 @@
 #   3. the decode floor: mpg123 / flac decoding exactly the spans the default scan decodes (one
 #      process per span; the same commands decoding one frame of each span measure what the
 #      process start-ups cost), and mpg123 -t / flac -t on whole files (benchmarks/e2e_floor.py);
-#   4. musicindex scan --full into a fresh database.
+#   4. musicindex scan --full into a fresh database (when the environment sets
+#      OPENBLAS_CORETYPE, also once more without it: OpenBLAS's own kernel choice).
 # Each run is repeated (interleaved, so load on the machine hits every run alike); the table
 # gives median seconds, tracks/s, peak RSS of the whole process tree, the ratios each speed
 # goal is about, and musicindex's own per-stage profile (scan --profile).
@@ -96,6 +97,13 @@ for ((r = 0; r < repeats || r < slow_repeats; r++)); do
   fi
   if ((r < slow_repeats)); then
     measure full "$r" "$bin" scan --db "$work/full.sqlite" --jobs "$workers" --quiet --json --profile --full "$library"
+    if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
+      # The environment pins OpenBLAS's kernels (musicindex respects that): the same scan
+      # with OpenBLAS's own choice, for comparison.
+      rm -f "$work"/full.sqlite*
+      measure fullblas "$r" env -u OPENBLAS_CORETYPE "$bin" scan --db "$work/full.sqlite" --jobs "$workers" --quiet \
+        --json --profile --full "$library"
+    fi
     measure floorwhole "$r" bash -c 'run_workers whole'
     measure seedswhole "$r" "$python" "$root/benchmarks/e2e_seed_stack.py" "$model" "$work/seedswhole.sqlite" "$workers" --whole "${files[@]}"
   fi

@@ -28,6 +28,7 @@ RUNS = [
     ("floorspans", "floor: mpg123 / flac decoding the spans the default scan decodes"),
     ("floorstarts", "(the same processes decoding one frame of each span: start-up and seek)"),
     ("full", "musicindex scan --full (whole tracks)"),
+    ("fullblas", "musicindex scan --full, OPENBLAS_CORETYPE unset (OpenBLAS chooses its kernels)"),
     ("seedswhole", "seeds' stack, whole tracks"),
     ("floorwhole", "floor: mpg123 -t / flac -t on whole files"),
 ]
@@ -48,7 +49,7 @@ def load(runs_dir):
         if match.group(1).startswith("seeds") and reported:
             seconds = float(reported.group(1))
         profile = None
-        if match.group(1) in ("default", "modelonly", "full"):
+        if match.group(1) in ("default", "modelonly", "full", "fullblas"):
             profile = json.loads(data["stdout"]).get("profile")
         results.setdefault(match.group(1), []).append({"seconds": seconds, "cpu": data["cpu_seconds"],
                                                        "rss": data["peak_rss_mb"], "profile": profile})
@@ -123,10 +124,15 @@ def main():
     if "full" in speed and "floorwhole" in speed:
         r = speed["floorwhole"] / speed["full"]
         print(f"- --full vs decoding the whole files: {r:.2f}x the time (goal <= 1.6x): {verdict(r <= 1.6)}")
+        if "fullblas" in speed:
+            kernels = (medians["fullblas"]["profile"] or {}).get("blas_kernels", "?")
+            r = speed["floorwhole"] / speed["fullblas"]
+            print(f"  (with OPENBLAS_CORETYPE unset, OpenBLAS kernels {kernels}: {r:.2f}x the time)")
     if "full" in speed and "seedswhole" in speed:
         r = speed["full"] / speed["seedswhole"]
         print(f"- --full vs the seeds' stack on whole tracks: {r:.2f}x (goal >= 4x): {verdict(r >= 4)}")
-    for key, name in (("default", "scan"), ("modelonly", "scan (the seeds' job)"), ("full", "scan --full")):
+    for key, name in (("default", "scan"), ("modelonly", "scan (the seeds' job)"), ("full", "scan --full"),
+                      ("fullblas", "scan --full (OPENBLAS_CORETYPE unset)")):
         if key in rss:
             print(f"- peak RSS of musicindex {name}: {rss[key]:.0f} MB (goal < 300 MB): {verdict(rss[key] < 300)}")
     for key, title in (("default", "Profile of the median default scan"),
