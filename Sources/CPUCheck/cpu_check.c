@@ -12,8 +12,12 @@ const char *musicindex_build_cpu_level(void) { return "x86-64-v3"; }
 // die of SIGILL somewhere in a scan; it stops here with the remedy instead.
 __attribute__((constructor)) static void musicindex_check_cpu(void) {
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2") &&
-        __builtin_cpu_supports("avx") && __builtin_cpu_supports("popcnt")) {
+    // The instruction sets of LLVM's "haswell" level that code generation uses (the ones
+    // scripts/build-release.sh requires).
+    if (__builtin_cpu_supports("avx") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+        __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("f16c") &&
+        __builtin_cpu_supports("movbe") && __builtin_cpu_supports("lzcnt") && __builtin_cpu_supports("popcnt") &&
+        __builtin_cpu_supports("sse4.2")) {
         return;
     }
     static const char message[] =
