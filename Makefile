@@ -11,6 +11,8 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# The release program (scripts/build-release.sh: compiled for this processor's AVX2 where it has
+# it; `PORTABLE=1 make release` builds a binary for any x86-64 processor).
 release: deps
 	bash scripts/build-release.sh
 
@@ -22,9 +24,6 @@ demo: release
 	@find examples/music -type f \( -name '*.mp3' -o -name '*.flac' -o -name '*.ogg' \) | sort | while read -r f; do \
 	  $(BIN) info "$$PWD/$$f" | awk -v f="$$f" '/^genres  / {tag=substr($$0, 18)} /^genres:/ {getline; split($$0, p, " "); pred=p[1] " (" p[2] " %)"} END {printf "  %-70s %-20s tag: %s\n", f, pred, tag}'; \
 	done
-
-# (scripts/build-release.sh: compiled for this processor's AVX2 where it has it; PORTABLE=1 make
-# release builds a binary for any x86-64 processor.)
 
 # The whole test suite (what CI runs): the Swift tests, then the training side (Python unit
 # tests and a tiny train-export-reproduce run).
