@@ -187,48 +187,67 @@ extension CRNN {
         let pairs = width / 2, columns = rows.count * pairs, depth = channels * 3
         let productStride = depth * columns
         // One input row with 16 zeros either side (and up to 8 pairs' worth more on the right),
-        // so that eight pairs at a time load without bounds checks, and its four transformed
-        // lines.
+        // so that eight pairs at a time load without bounds checks.
         let blocks = (pairs + 7) / 8
         let paddedLength = 16 + max(width, 16 * blocks + 2) + 16
         let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedLength)
         defer { padded.deallocate() }
         padded.initialize(repeating: 0, count: paddedLength)
-        let transformed = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 4 * blocks)
-        defer { transformed.deallocate() }
-        let lines = UnsafeRawPointer(transformed).assumingMemoryBound(to: Float.self)
         let p = padded + 16
         for channel in 0..<channels {
-            // Input row yy is kernel row dy of output row yy + 1 - dy.
+            // Input row yy is kernel row dy of output row yy + 1 - dy: up to three lines of
+            // each product take its transformed values.
             for yy in (rows.lowerBound - 1)...rows.upperBound {
-                let inside = yy >= 0 && yy < height
-                if inside {
-                    p.update(from: input + (channel * height + yy) * width, count: width)
-                    // Pairs t0 ..< t0 + 8: d0 = p[2t - 1] (odd values from 2t0 - 2), d1 = p[2t]
-                    // and d2 = p[2t + 1] (from 2t0), d3 = p[2t + 2] (even values from 2t0 + 2).
-                    for block in 0..<blocks {
-                        let x = 16 * block
-                        let before = UnsafeRawPointer(p + x - 2).loadUnaligned(as: SIMD16<Float>.self)
-                        let here = UnsafeRawPointer(p + x).loadUnaligned(as: SIMD16<Float>.self)
-                        let after = UnsafeRawPointer(p + x + 2).loadUnaligned(as: SIMD16<Float>.self)
-                        let d0 = before.oddHalf, d1 = here.evenHalf, d2 = here.oddHalf, d3 = after.evenHalf
-                        transformed[block] = d0 - d2
-                        transformed[blocks + block] = d1 + d2
-                        transformed[2 * blocks + block] = d2 - d1
-                        transformed[3 * blocks + block] = d1 - d3
-                    }
-                }
+                var lines = (expanded, expanded, expanded), lineCount = 0
                 for dy in 0..<3 {
                     let y = yy + 1 - dy
                     guard rows.contains(y) else { continue }
                     let line = expanded + (channel * 3 + dy) * columns + (y - rows.lowerBound) * pairs
-                    for j in 0..<4 {
-                        if inside {
-                            (line + j * productStride).update(from: lines + j * 8 * blocks, count: pairs)
+                    switch lineCount {
+                    case 0: lines.0 = line
+                    case 1: lines.1 = line
+                    default: lines.2 = line
+                    }
+                    lineCount += 1
+                }
+                guard yy >= 0 && yy < height else {
+                    // A padding row.
+                    for k in 0..<lineCount {
+                        let line = k == 0 ? lines.0 : k == 1 ? lines.1 : lines.2
+                        for j in 0..<4 { (line + j * productStride).update(repeating: 0, count: pairs) }
+                    }
+                    continue
+                }
+                p.update(from: input + (channel * height + yy) * width, count: width)
+                // Pairs t0 ..< t0 + 8: d0 = p[2t - 1] (odd values from 2t0 - 2), d1 = p[2t] and
+                // d2 = p[2t + 1] (from 2t0), d3 = p[2t + 2] (even values from 2t0 + 2).
+                for block in 0..<blocks {
+                    let x = 16 * block, t0 = 8 * block
+                    let before = UnsafeRawPointer(p + x - 2).loadUnaligned(as: SIMD16<Float>.self)
+                    let here = UnsafeRawPointer(p + x).loadUnaligned(as: SIMD16<Float>.self)
+                    let after = UnsafeRawPointer(p + x + 2).loadUnaligned(as: SIMD16<Float>.self)
+                    let d0 = before.oddHalf, d1 = here.evenHalf, d2 = here.oddHalf, d3 = after.evenHalf
+                    let values = (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+                    @inline(__always) func store(_ line: UnsafeMutablePointer<Float>) {
+                        if t0 + 8 <= pairs {
+                            let raw = UnsafeMutableRawPointer(line + t0)
+                            let stride = productStride * MemoryLayout<Float>.stride
+                            raw.storeBytes(of: values.0, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: values.1, toByteOffset: stride, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: values.2, toByteOffset: 2 * stride, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: values.3, toByteOffset: 3 * stride, as: SIMD8<Float>.self)
                         } else {
-                            (line + j * productStride).update(repeating: 0, count: pairs)  // a padding row
+                            for lane in 0..<(pairs - t0) {
+                                line[t0 + lane] = values.0[lane]
+                                line[productStride + t0 + lane] = values.1[lane]
+                                line[2 * productStride + t0 + lane] = values.2[lane]
+                                line[3 * productStride + t0 + lane] = values.3[lane]
+                            }
                         }
                     }
+                    if lineCount > 0 { store(lines.0) }
+                    if lineCount > 1 { store(lines.1) }
+                    if lineCount > 2 { store(lines.2) }
                 }
             }
         }
