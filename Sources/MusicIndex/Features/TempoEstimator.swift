@@ -33,11 +33,14 @@ public struct TempoEstimate: Sendable, Equatable {
 ///    wins, lags whose tempo is at or above `max_tempo` (and lag 0) excluded; ties go to
 ///    the smallest lag, as `np.argmax`.
 ///
-/// librosa computes the autocorrelation with an FFT; here it is summed directly over the
-/// nonzero values of each frame (`n · win² / 2` multiply-adds at most: about 0.8 G for five
-/// minutes at the defaults), first in Float, and in `Double` whenever the Float sums leave
-/// the winning lag in doubt (see `argmax(_:logPriors:error:)`), so the tempo is always the
-/// Double computation's.
+/// librosa computes the autocorrelation with an FFT. Here the mean tempogram comes from
+/// sliding sums that the Hann window makes possible (`meanTempogramSliding`: a few dozen
+/// flops per lag and frame, about 30 times less work than summing each frame's
+/// autocorrelation), each value within about 1e-9 of the direct Double computation; when that
+/// leaves the winning lag in doubt (see `argmax(_:logPriors:error:)`), the direct sums over
+/// the nonzero values of each frame decide (`n · win² / 2` multiply-adds at most: about
+/// 0.8 G for five minutes at the defaults), so the tempo is always the direct Double
+/// computation's.
 public enum TempoEstimator {
     /// - Parameters:
     ///   - onsetEnvelope: onset strength per frame (e.g. librosa `onset_strength`, any
@@ -88,16 +91,12 @@ public enum TempoEstimator {
             let octaves = (log2(bpms[lag]) - log2(startBPM)) / stdBPM
             return -0.5 * octaves * octaves
         }
-        // The tempogram in Float first (twice the SIMD lanes); its lag is taken only when no
-        // other lag could win within the Float error, else the Double tempogram decides, so the
-        // chosen lag is always the Double computation's.
-        // (A negative envelope, which onset strength never is, goes straight to Double.)
-        var tempogram: [Double] = []
-        var best: Int?
-        if onsetEnvelope.allSatisfy({ $0 >= 0 }), let fast = meanTempogramFloat(onsetEnvelope, window: window) {
-            tempogram = fast
-            best = argmax(fast, logPriors: logPriors, error: floatTempogramError)
-        }
+        // The tempogram from sliding sums first (see `meanTempogramSliding`); its lag is taken
+        // only when no other lag could win within its error bound, else the direct Double
+        // tempogram decides, so the chosen lag is always the direct computation's.
+        let sliding = meanTempogramSliding(onsetEnvelope, window: window)
+        var tempogram = sliding.mean
+        var best = argmax(tempogram, logPriors: logPriors, error: sliding.errorBound)
         if best == nil {
             tempogram = meanTempogram(onsetEnvelope.map(Double.init), window: window)
             best = argmax(tempogram, logPriors: logPriors, error: 0)
@@ -128,16 +127,9 @@ public enum TempoEstimator {
         return best
     }
 
-    /// A bound on how far a value of `meanTempogramFloat` can be from `meanTempogram`'s: each
-    /// frame's autocorrelation sums at most `window` products in Float, every term and the
-    /// lag-0 divisor within a few ulp of 2^-24 relative to that divisor, so a normalised value is
-    /// off by under window · 2^-23 (4e-5 at the default 344 lags); the Double mean adds nothing
-    /// measurable. Taken with a margin.
-    static let floatTempogramError = 1e-4
-
     /// The envelope padded for centred frames and the frames' window, in the envelope's
     /// precision (computed in Double).
-    private static func framing<Value: BinaryFloatingPoint>(_ envelope: [Value], window: Int) -> (padded: [Value], hann: [Value]) {
+    static func framing<Value: BinaryFloatingPoint>(_ envelope: [Value], window: Int) -> (padded: [Value], hann: [Value]) {
         let n = envelope.count, pad = window / 2
         // np.pad(mode='linear_ramp', end_values=0): pad[i] = edge * i / pad on the left,
         // mirrored on the right.
@@ -154,26 +146,6 @@ public enum TempoEstimator {
         let step = 2 * Double.pi / Double(window)
         let hann = (0..<window).map { Value(0.5 + 0.5 * cos(Double($0) * step - Double.pi)) }
         return (padded, hann)
-    }
-
-    /// `meanTempogram` with each frame's windowing and autocorrelation in Float (the mean in
-    /// Double): about twice as fast, within `floatTempogramError` of it; nil when a frame's
-    /// values are too small for Float.
-    static func meanTempogramFloat(_ envelope: [Float], window: Int) -> [Double]? {
-        var mean = [Double](repeating: 0, count: window)
-        let representable = mean.withUnsafeMutableBufferPointer { mean in
-            forEachFrameAutocorrelation(envelope, window: window, lanes: SIMD8<Float>.self) { r, x in
-                let peak = r[0]
-                // Squares below Float's normal range: the Double path decides.
-                guard peak >= Float.leastNormalMagnitude else {
-                    return !x.contains(where: { $0 != 0 })  // a silent frame adds zeros
-                }
-                let scale = 1 / Double(peak)
-                for lag in 0..<window { mean[lag] += Double(r[lag]) * scale }
-                return true
-            }
-        }
-        return representable ? mean.map { $0 / Double(envelope.count) } : nil
     }
 
     /// librosa's `tempogram(win_length=window, center=True, window='hann', norm=inf)` averaged
@@ -234,12 +206,6 @@ public enum TempoEstimator {
     static func autocorrelate(_ x: UnsafePointer<Double>, count: Int, into r: UnsafeMutablePointer<Double>,
                               nonzero: inout [Int]) {
         autocorrelate(x, count: count, into: r, nonzero: &nonzero, lanes: SIMD4<Double>.self)
-    }
-
-    /// `autocorrelate` in Float, eight lags per SIMD pass.
-    static func autocorrelate(_ x: UnsafePointer<Float>, count: Int, into r: UnsafeMutablePointer<Float>,
-                              nonzero: inout [Int]) {
-        autocorrelate(x, count: count, into: r, nonzero: &nonzero, lanes: SIMD8<Float>.self)
     }
 
     /// The autocorrelation loop for either precision, `Lanes.scalarCount` lags per pass.
