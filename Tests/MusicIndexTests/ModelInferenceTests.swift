@@ -54,8 +54,55 @@ struct ModelInferenceTests {
         let (wide, _, _) = try Self.model("wide")
         let architecture = wide.network.architecture
         #expect(wide.network.blocks.map { $0.usesWinograd(architecture) } == [false, true, true])
+        #expect(wide.network.blocks.map { $0.usesDirect(architecture) } == [true, false, false])
         let (k5, _, _) = try Self.model("k5-pool3")
-        #expect(k5.network.blocks.allSatisfy { !$0.usesWinograd(k5.network.architecture) })
+        #expect(k5.network.blocks.allSatisfy { !$0.usesWinograd(k5.network.architecture) && !$0.usesDirect(k5.network.architecture) })
+    }
+
+    @Test("the one-channel block's direct sums give the convolution's outputs")
+    func directMatchesDoubleSums() throws {
+        // Even and odd widths and heights: eight pooled columns at a time, a partial last
+        // vector, and images of one pooled row or column; against the sum in Double, pooled,
+        // biased and rectified, written at a row stride wider than the row.
+        var generator = SeededGenerator(seed: 9)
+        let channelsOut = 6
+        let weight = (0..<(channelsOut * 9)).map { _ in Float.random(in: -1...1, using: &generator) }
+        let bias = (0..<channelsOut).map { _ in Float.random(in: -0.5...0.5, using: &generator) }
+        let block = CRNN.Block(channelsIn: 1, channelsOut: channelsOut, kernel: 3, weight: weight, bias: bias)
+        for (height, width) in [(2, 2), (3, 5), (7, 16), (8, 17), (5, 33), (128, 128), (24, 57)] {
+            let input = (0..<(height * width)).map { _ in Float.random(in: -2...2, using: &generator) }
+            let pooledHeight = height / 2, pooledWidth = width / 2, stride = pooledWidth + 3
+            var output = [Float](repeating: .nan, count: channelsOut * pooledHeight * stride)
+            var scratch = [Float](repeating: .nan, count: CRNN.directScratchCount(height: height, width: width))
+            CRNN.directConvolvePool(input, height: height, width: width, block: block, scratch: &scratch,
+                                    into: &output, rowStride: stride)
+            for c in 0..<channelsOut {
+                for y in 0..<pooledHeight {
+                    for t in 0..<pooledWidth {
+                        var best = -Double.infinity
+                        for (oy, ox) in [(2 * y, 2 * t), (2 * y, 2 * t + 1), (2 * y + 1, 2 * t), (2 * y + 1, 2 * t + 1)] {
+                            var sum = 0.0
+                            for dy in 0..<3 {
+                                for dx in 0..<3 {
+                                    let iy = oy + dy - 1, ix = ox + dx - 1
+                                    guard iy >= 0 && iy < height && ix >= 0 && ix < width else { continue }
+                                    sum += Double(weight[(c * 3 + dy) * 3 + dx]) * Double(input[iy * width + ix])
+                                }
+                            }
+                            best = max(best, sum)
+                        }
+                        let expected = max(best + Double(bias[c]), 0)
+                        let actual = Double(output[(c * pooledHeight + y) * stride + t])
+                        #expect(abs(actual - expected) <= 1e-5 * max(1, abs(expected)),
+                                "\(height)x\(width) c \(c) y \(y) t \(t): \(actual) vs \(expected)")
+                    }
+                    // Nothing is written past the pooled row.
+                    for t in pooledWidth..<stride {
+                        #expect(output[(c * pooledHeight + y) * stride + t].isNaN, "\(height)x\(width): column \(t) written")
+                    }
+                }
+            }
+        }
     }
 
     @Test("Winograd products give the direct convolution's outputs")

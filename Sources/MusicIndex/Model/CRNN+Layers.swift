@@ -12,6 +12,16 @@ extension CRNN {
             let (convolvedHeight, convolvedWidth) = plan.convolvedSizes[index]
             let area = convolvedHeight * convolvedWidth
             let patchRows = block.channelsIn * kernel * kernel
+            if block.usesDirect(architecture) {
+                // One input channel: the convolution summed directly, eight pooled columns per
+                // SIMD pass, over the input split into even and odd columns once.
+                let last = index == blocks.count - 1
+                Self.directConvolvePool(input, height: height, width: width, block: block, scratch: workspace.columns,
+                                        into: last ? workspace.gruInput + n * plan.steps : output,
+                                        rowStride: last ? plan.batch * plan.steps : convolvedWidth / 2)
+                swap(&input, &output)
+                continue
+            }
             if block.usesWinograd(architecture) {
                 // Strips of output rows, so that each strip's transformed inputs stay in the
                 // cache for the products that read them. Product j of a strip:
@@ -163,6 +173,98 @@ extension CRNN {
                              shift: dx - padding, first: first, end: end)
                 }
                 row += 1
+            }
+        }
+    }
+
+    /// Floats of `directConvolvePool`'s scratch for an input of `height` x `width`.
+    static func directScratchCount(height: Int, width: Int) -> Int {
+        (height + 2) * 2 * directPhaseLength(width: width)
+    }
+
+    /// Floats per phase line: the (width + 2) / 2 values a phase of a padded row has, rounded
+    /// up to whole SIMD vectors plus one vector of zeros that full-vector loads may reach.
+    private static func directPhaseLength(width: Int) -> Int {
+        ((width + 2) / 2 + 1 + 7) / 8 * 8 + 8
+    }
+
+    /// A one-channel 3x3 convolution (padding 1, stride 1) with 2x2 max pooling, the folded
+    /// bias and ReLU, summed directly: pooled row (c, y) goes to `destination + (c *
+    /// pooledHeight + y) * rowStride`, as `poolBiasReLU` writes it.
+    ///
+    /// Each padded input row P (P[q] = input[q − 1], 0 outside) is split once into its even
+    /// and odd columns, E[j] = P[2j] and O[j] = P[2j + 1]. Output column 2j then reads
+    /// E[j], O[j], E[j + 1] and column 2j + 1 reads O[j], E[j + 1], O[j + 1]: contiguous in j
+    /// for both, so the two columns of each pool, and the two rows, are four SIMD sums of nine
+    /// products each, and the pool is their elementwise maximum. An im2col product for one
+    /// input channel would have depth 9 only, write the whole unpooled output and read it back.
+    static func directConvolvePool(_ input: UnsafePointer<Float>, height: Int, width: Int, block: Block,
+                                   scratch: UnsafeMutablePointer<Float>,
+                                   into destination: UnsafeMutablePointer<Float>, rowStride: Int) {
+        typealias V = SIMD8<Float>
+        let pooledHeight = height / 2, pooledWidth = width / 2
+        let line = directPhaseLength(width: width)
+        scratch.update(repeating: 0, count: directScratchCount(height: height, width: width))
+        // Padded row p = input row p − 1: E at p * 2 * line, O at p * 2 * line + line.
+        for y in 0..<height {
+            let row = input + y * width
+            let even = scratch + (y + 1) * 2 * line, odd = even + line
+            var column = 0
+            while column + 16 <= width {
+                let values = UnsafeRawPointer(row + column).loadUnaligned(as: SIMD16<Float>.self)
+                // Input column 2k is P[2k + 1] = O[k]; column 2k + 1 is P[2k + 2] = E[k + 1].
+                UnsafeMutableRawPointer(odd + column / 2).storeBytes(of: values.evenHalf, as: V.self)
+                UnsafeMutableRawPointer(even + column / 2 + 1).storeBytes(of: values.oddHalf, as: V.self)
+                column += 16
+            }
+            while column < width {
+                if column % 2 == 0 { odd[column / 2] = row[column] } else { even[column / 2 + 1] = row[column] }
+                column += 1
+            }
+        }
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func larger(_ a: V, _ b: V) -> V { a.replacing(with: b, where: b .> a) }
+        let channels = block.channelsOut
+        block.weight.withUnsafeBufferPointer { weights in
+            block.bias.withUnsafeBufferPointer { bias in
+                for y in 0..<pooledHeight {
+                    var j = 0
+                    while j < pooledWidth {
+                        // Padded rows 2y ... 2y + 3: E[j], O[j], E[j + 1], O[j + 1] of each.
+                        let rows = scratch + 2 * y * 2 * line + j
+                        let (e00, o00, e10, o10) = (load(rows), load(rows + line), load(rows + 1), load(rows + line + 1))
+                        let r1 = rows + 2 * line
+                        let (e01, o01, e11, o11) = (load(r1), load(r1 + line), load(r1 + 1), load(r1 + line + 1))
+                        let r2 = r1 + 2 * line
+                        let (e02, o02, e12, o12) = (load(r2), load(r2 + line), load(r2 + 1), load(r2 + line + 1))
+                        let r3 = r2 + 2 * line
+                        let (e03, o03, e13, o13) = (load(r3), load(r3 + line), load(r3 + 1), load(r3 + line + 1))
+                        for c in 0..<channels {
+                            let w = weights.baseAddress! + 9 * c
+                            @inline(__always) func tap(_ k: Int) -> V { V(repeating: w[k]) }
+                            let (w00, w01, w02) = (tap(0), tap(1), tap(2))
+                            let (w10, w11, w12) = (tap(3), tap(4), tap(5))
+                            let (w20, w21, w22) = (tap(6), tap(7), tap(8))
+                            let topEven = (w00 * e00 + w01 * o00 + w02 * e10) + (w10 * e01 + w11 * o01 + w12 * e11)
+                                + (w20 * e02 + w21 * o02 + w22 * e12)
+                            let topOdd = (w00 * o00 + w01 * e10 + w02 * o10) + (w10 * o01 + w11 * e11 + w12 * o11)
+                                + (w20 * o02 + w21 * e12 + w22 * o12)
+                            let bottomEven = (w00 * e01 + w01 * o01 + w02 * e11) + (w10 * e02 + w11 * o02 + w12 * e12)
+                                + (w20 * e03 + w21 * o03 + w22 * e13)
+                            let bottomOdd = (w00 * o01 + w01 * e11 + w02 * o11) + (w10 * o02 + w11 * e12 + w12 * o12)
+                                + (w20 * o03 + w21 * e13 + w22 * o13)
+                            let pooled = larger(larger(larger(topEven, topOdd), larger(bottomEven, bottomOdd))
+                                                + V(repeating: bias[c]), V())
+                            let out = destination + (c * pooledHeight + y) * rowStride + j
+                            if j + 8 <= pooledWidth {
+                                UnsafeMutableRawPointer(out).storeBytes(of: pooled, as: V.self)
+                            } else {
+                                for lane in 0..<(pooledWidth - j) { out[lane] = pooled[lane] }
+                            }
+                        }
+                        j += 8
+                    }
+                }
             }
         }
     }

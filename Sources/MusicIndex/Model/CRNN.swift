@@ -17,9 +17,10 @@ import Synchronization
 ///    columns, two thirds of the direct multiplications, in strips of rows that stay in the
 ///    cache, with the pooling fused into the output transform (`winogradPoolBiasReLU`); other
 ///    blocks with c_in * k >= 32 copy their input once per kernel column (`rowExpand`) and run
-///    one SGEMM per kernel row, adding up; a shallower block (the first, with one input
-///    channel) runs one SGEMM over the full im2col matrix, k times the copying but one deep
-///    product;
+///    one SGEMM per kernel row, adding up; a one-channel 3x3 block with 2x2 pools (the first
+///    block on a mel input) is summed directly in SIMD over its input split into even and
+///    odd columns, pooling as it goes (`directConvolvePool`); any other shallower block runs
+///    one SGEMM over the full im2col matrix, k times the copying but one deep product;
 /// 2. the last block writes its [C, M, T'] output straight into the GRU input matrix
 ///    X [F, N * T'] (column n * T' + t holds x_t of segment n, channel-major);
 /// 3. one SGEMM for the input projections of every step of every segment,
@@ -87,6 +88,13 @@ final class CRNN: Sendable {
                 }
             }
             rowWeights = rows
+        }
+
+        /// Whether the convolution is summed directly (`CRNN.directConvolvePool`): one input
+        /// channel (the first block on a mel input), the contract's 3x3 kernel with padding 1
+        /// and 2x2 pools. Its im2col product would have depth 9 only.
+        func usesDirect(_ architecture: CRNNArchitecture) -> Bool {
+            channelsIn == 1 && architecture.convKernel == 3 && architecture.convPadding == 1 && architecture.pool == 2
         }
 
         /// Whether the convolution runs as one product per kernel row over a row-expanded input
@@ -244,6 +252,9 @@ final class CRNN: Sendable {
                 columnsCapacity = max(columnsCapacity, block.channelsIn * architecture.convKernel
                                       * (height + 2 * architecture.convPadding) * convolvedWidth)
                 convolvedCapacity = max(convolvedCapacity, block.channelsOut * area)
+                if block.usesDirect(architecture) {
+                    columnsCapacity = max(columnsCapacity, CRNN.directScratchCount(height: height, width: width))
+                }
                 if block.usesWinograd(architecture) {
                     // A strip's four transformed inputs [c_in * 3, rows * pairs] and four
                     // products [c_out, rows * pairs], pairs = convolvedWidth / 2.
