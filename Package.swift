@@ -41,6 +41,8 @@ let package = Package(
         // OpenBLAS is loaded with dlopen on first use, not linked (see its header for why).
         .target(name: "COpenBLAS", path: "Sources/COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CPUCheck", path: "Sources/CPUCheck"),
+        // Inner loops written with the C compiler's vector extensions (plain data in and out).
+        .target(name: "CKernels", path: "Sources/CKernels"),
         // Turns the SQL migrations in schema/ into Swift source at build time, so that the
         // program applies exactly the files in schema/ and nothing else.
         .executableTarget(name: "SchemaEmbedder", path: "Sources/SchemaEmbedder"),
@@ -53,7 +55,7 @@ let package = Package(
         .target(
             name: "MusicIndex",
             dependencies: [
-                "CTagLib", "FFTWSystem", "MPG123System", "SndFileSystem", "SoxrSystem", "CFFmpeg", "COpenBLAS",
+                "CTagLib", "FFTWSystem", "MPG123System", "SndFileSystem", "SoxrSystem", "CFFmpeg", "COpenBLAS", "CKernels",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API under GRDB, for the scan's track inserts (Library+Scan.swift).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -73,7 +75,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MusicIndexTests",
-            dependencies: ["MusicIndex", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["MusicIndex", "CKernels", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/MusicIndexTests",
             exclude: ["Fixtures"]
         ),

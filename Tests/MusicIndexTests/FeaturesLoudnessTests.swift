@@ -1,4 +1,5 @@
 import Foundation
+import CKernels
 import Testing
 @testable import MusicIndex
 
@@ -176,5 +177,105 @@ import Testing
         #expect(measurement.blockLoudness.count > 2990)
         #expect(measurement.integrated != nil)
         #expect(try #require(measurement.range) < 1)
+    }
+}
+
+/// The K-weighting loop (C, two frames per pass in the two-step form of each biquad) against
+/// scipy's `lfilter` form of the same biquads, and its two code paths against each other.
+@Suite struct KWeightingKernelTests {
+    /// Interleaved noise with a slow tone, `frames` x `channels`.
+    static func signal(frames: Int, channels: Int, seed: UInt64) -> [Float] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<(frames * channels)).map { i in
+            Float(0.3 * sin(Double(i / channels) * 0.01 * Double(1 + i % channels)))
+                + Float.random(in: -0.5...0.5, using: &generator)
+        }
+    }
+
+    /// Block loudness the slow way: each channel through both biquads in transposed direct
+    /// form II (scipy's `lfilter`), squared, summed over pyloudnorm's blocks, weighted by G.
+    static func referenceBlockLoudness(_ samples: [Float], channels: Int, sampleRate: Int, weights: [Double]) throws -> [Double] {
+        let filters = try KWeighting.filters(sampleRate: Double(sampleRate))
+        let frames = samples.count / channels
+        var squares = [[Double]](repeating: [], count: channels)
+        for c in 0..<channels {
+            var signal = (0..<frames).map { Double(samples[$0 * channels + c]) }
+            for q in [filters.highShelf, filters.highPass] {
+                var z1 = 0.0, z2 = 0.0
+                for i in 0..<frames {
+                    let x = signal[i], y = q.b0 * x + z1
+                    z1 = q.b1 * x - q.a1 * y + z2
+                    z2 = q.b2 * x - q.a2 * y
+                    signal[i] = y
+                }
+            }
+            squares[c] = signal.map { $0 * $0 }
+        }
+        let blockSamples = 0.4 * Double(sampleRate)
+        let count = Int(((Double(frames) / Double(sampleRate) - 0.4) / 0.1).rounded(.toNearestOrEven)) + 1
+        return (0..<max(0, count)).map { j in
+            let lower = Int(0.4 * (Double(j) * 0.25) * Double(sampleRate))
+            let upper = min(frames, Int(0.4 * (Double(j) * 0.25 + 1) * Double(sampleRate)))
+            var z = 0.0
+            for c in 0..<channels {
+                var sum = 0.0
+                for i in lower..<upper { sum += squares[c][i] }
+                z += weights[c] * sum / blockSamples
+            }
+            return -0.691 + 10 * log10(z)
+        }
+    }
+
+    @Test(arguments: [1, 2, 3, 6])
+    func meterMatchesTheBiquadsOfLfilter(channels: Int) throws {
+        let rate = 44100
+        let samples = Self.signal(frames: 3 * rate + 77, channels: channels, seed: UInt64(channels))
+        let weights = try #require(LoudnessMeter.defaultWeights(channels: channels))
+        let reference = try Self.referenceBlockLoudness(samples, channels: channels, sampleRate: rate, weights: weights)
+        // Fed in pieces of odd and even lengths, so passes start and end on odd frames too.
+        var meter = try LoudnessMeter(sampleRate: rate, channels: channels)
+        var start = 0, size = 1
+        while start < samples.count / channels {
+            let end = min(samples.count / channels, start + size)
+            try meter.process(Array(samples[(start * channels)..<(end * channels)]))
+            start = end
+            size = size * 7 % 5003 + 1
+        }
+        let measured = meter.measurement().blockLoudness
+        #expect(measured.count == reference.count)
+        for (mine, theirs) in zip(measured, reference) {
+            #expect(abs(mine - theirs) < 1e-9, "\(channels) channels: \(mine) vs \(theirs) LUFS")
+        }
+    }
+
+    @Test func bothCodePathsGiveTheSameBits() throws {
+        let filters = try KWeighting.filters(sampleRate: 48000)
+        var shelf = LoudnessMeter.section(filters.highShelf), pass = LoudnessMeter.section(filters.highPass)
+        for (channels, first, second) in [(2, 0, 1), (1, 0, 0), (3, 2, 2), (6, 4, 5), (3, 0, 1)] {
+            let samples = Self.signal(frames: 4801, channels: channels, seed: UInt64(10 * channels + first))
+            var histories = [[Double]](repeating: [Double](repeating: 0, count: 24), count: 2)
+            var sums = [[Double]](repeating: [0, 0], count: 2)
+            samples.withUnsafeBufferPointer { buffer in
+                var frame = 0, size = 3
+                while frame < 4801 {
+                    let count = min(size, 4801 - frame)
+                    for path in 0..<2 {
+                        histories[path].withUnsafeMutableBufferPointer { history in
+                            let a = history.baseAddress!, b = second == first ? a : a + 12
+                            sums[path].withUnsafeMutableBufferPointer { sums in
+                                let kernel = path == 0 ? musicindex_kweight_pair : musicindex_kweight_pair_portable
+                                kernel(buffer.baseAddress! + frame * channels, count, channels, first, second,
+                                       &shelf, &pass, a, b, sums.baseAddress!)
+                            }
+                        }
+                    }
+                    frame += count
+                    size = size * 5 % 997 + 2
+                }
+            }
+            #expect(sums[0] == sums[1], "\(channels) channels (\(first), \(second))")
+            #expect(histories[0] == histories[1], "\(channels) channels (\(first), \(second))")
+            #expect(sums[0][0] > 0)
+        }
     }
 }

@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 
 /// What `LoudnessMeter` measured over a whole programme.
@@ -58,7 +59,7 @@ public struct LoudnessMeter: Sendable {
     public let highShelf: Biquad
     public let highPass: Biquad
 
-    /// Filter state per channel: shelf z1, z2, high-pass z1, z2.
+    /// Filter history per channel (`historyLength` values each).
     private var state: [Double]
     private var framesSeen = 0
     /// Weighted sum of squares since the last edge.
@@ -101,7 +102,7 @@ public struct LoudnessMeter: Sendable {
         self.channelWeights = weights
         self.highShelf = filters.highShelf
         self.highPass = filters.highPass
-        self.state = [Double](repeating: 0, count: 4 * channels)
+        self.state = [Double](repeating: 0, count: Self.historyLength * channels)
         advanceEdges()
     }
 
@@ -157,48 +158,42 @@ public struct LoudnessMeter: Sendable {
         }
     }
 
-    /// One biquad in the state-space form of its transposed direct form II: with y = b0 x + z1,
-    /// z1' = (z2 + (b1 − a1 b0) x) − a1 z1 and z2' = (b2 − a2 b0) x − a2 z1, the same filter as
-    /// scipy's `lfilter`, but the recursion from z1 to z1' is one multiply and one subtract
-    /// (the output y is off that chain), so a sample costs about half the latency.
-    private struct Section {
-        let b0: Double, c1: Double, c2: Double, a1: Double, a2: Double
+    /// Filter history per channel in `state`: the last four inputs, shelf outputs and
+    /// high-pass outputs, most recent first (see `musicindex_kweight_pair`).
+    private static let historyLength = 12
 
-        init(_ biquad: Biquad) {
-            b0 = biquad.b0
-            c1 = biquad.b1 - biquad.a1 * biquad.b0
-            c2 = biquad.b2 - biquad.a2 * biquad.b0
-            a1 = biquad.a1
-            a2 = biquad.a2
-        }
+    /// One biquad, H(z) = (b0 + b1 z⁻¹ + b2 z⁻²) / (1 + a1 z⁻¹ + a2 z⁻²), with its two-step
+    /// form: multiplying numerator and denominator by 1 − a1 z⁻¹ + a2 z⁻² gives the same
+    /// filter with denominator 1 + d2 z⁻² + d4 z⁻⁴ (d2 = 2 a2 − a1², d4 = a2²) and numerator
+    /// n0 ... n4, so y[n] depends on y[n − 2] and y[n − 4] only: even and odd samples form two
+    /// independent recursions that run side by side in SIMD lanes, each sample waiting on one
+    /// multiply and one subtract every two samples. (The added poles at −p are cancelled by
+    /// the added zeros; in Double the mismatch stays near 1e-14 of the signal.)
+    static func section(_ biquad: Biquad) -> musicindex_section {
+        let (b0, b1, b2, a1, a2) = (biquad.b0, biquad.b1, biquad.b2, biquad.a1, biquad.a2)
+        return musicindex_section(b0: b0, b1: b1, b2: b2, a1: a1, a2: a2,
+                                  n0: b0, n1: b1 - a1 * b0, n2: b2 - a1 * b1 + a2 * b0, n3: a2 * b1 - a1 * b2,
+                                  n4: a2 * b2, d2: 2 * a2 - a1 * a1, d4: a2 * a2)
     }
 
     /// K-weights `count` frames of channels `first` and `second` (interleaved frames of
-    /// `channels` samples from `frames`), one SIMD lane each, and returns each channel's sum of
-    /// squares. `second` may equal `first`: both lanes then hold the same channel.
+    /// `channels` samples from `frames`) and returns each channel's sum of squares. `second`
+    /// may equal `first`. The loop is C (`musicindex_kweight_pair`): two frames per pass in
+    /// four lanes, which needs vector shuffles the Swift compiler turns into scalar code.
     private mutating func filterPair(_ frames: UnsafePointer<Float>, count: Int, first: Int, second: Int) -> (Double, Double) {
-        let s = Section(highShelf), h = Section(highPass)
-        let a = 4 * first, b = 4 * second
-        var z1 = SIMD2(state[a], state[b]), z2 = SIMD2(state[a + 1], state[b + 1])
-        var w1 = SIMD2(state[a + 2], state[b + 2]), w2 = SIMD2(state[a + 3], state[b + 3])
-        var sum = SIMD2<Double>()
-        var pointer = frames
-        for _ in 0..<count {
-            let x = SIMD2(Double(pointer[first]), Double(pointer[second]))
-            let y = s.b0 * x + z1
-            let nextZ2 = s.c2 * x - s.a2 * z1
-            z1 = (z2 + s.c1 * x) - s.a1 * z1
-            z2 = nextZ2
-            let k = h.b0 * y + w1
-            let nextW2 = h.c2 * y - h.a2 * w1
-            w1 = (w2 + h.c1 * y) - h.a1 * w1
-            w2 = nextW2
-            sum += k * k
-            pointer += channels
+        var sums = (0.0, 0.0)
+        var shelf = Self.section(highShelf), pass = Self.section(highPass)
+        let channels = self.channels
+        state.withUnsafeMutableBufferPointer { history in
+            let base = history.baseAddress!
+            withUnsafeMutablePointer(to: &sums) { sums in
+                sums.withMemoryRebound(to: Double.self, capacity: 2) { sums in
+                    musicindex_kweight_pair(frames, count, channels, first, second, &shelf, &pass,
+                                            base + Self.historyLength * first, base + Self.historyLength * second, sums)
+                }
+            }
         }
-        state[b] = z1[1]; state[b + 1] = z2[1]; state[b + 2] = w1[1]; state[b + 3] = w2[1]
-        state[a] = z1[0]; state[a + 1] = z2[0]; state[a + 2] = w1[0]; state[a + 3] = w2[0]
-        return (sum[0], sum[1])
+        return sums
     }
 
     // MARK: Block edges

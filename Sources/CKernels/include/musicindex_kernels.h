@@ -1,0 +1,41 @@
+#ifndef MUSICINDEX_KERNELS_H
+#define MUSICINDEX_KERNELS_H
+
+#include <stddef.h>
+
+/// Inner loops whose vector shuffles the Swift compiler does not generate well, written with
+/// the C compiler's vector extensions. Plain data in and out; MusicIndex wraps each in one
+/// Swift type (see LoudnessMeter.swift).
+
+/// One biquad section for `musicindex_kweight_pair`: its direct form I coefficients
+/// (b0, b1, b2, a1, a2 of H(z) = (b0 + b1 z^-1 + b2 z^-2) / (1 + a1 z^-1 + a2 z^-2)) and its
+/// two-step form (numerator n0...n4 and denominator 1 + d2 z^-2 + d4 z^-4, the same filter
+/// multiplied above and below by 1 - a1 z^-1 + a2 z^-2).
+typedef struct {
+    double b0, b1, b2, a1, a2;
+    double n0, n1, n2, n3, n4, d2, d4;
+} musicindex_section;
+
+/// Filters `count` frames of two channels, `first` and `second` (equal for a lone channel), of
+/// interleaved `channels`-sample frames through the cascade `shelf` then `highpass`, and adds
+/// each channel's sum of squared outputs to `sums[0]` and `sums[1]`.
+///
+/// Each channel's history (12 doubles: the last four inputs, shelf outputs and high-pass
+/// outputs, most recent first) is read from and written back to `history_first` and
+/// `history_second`, so consecutive calls continue one stream. Frames go two at a time through
+/// the two-step form of both sections, four lanes (both channels at frame n, then at n + 1);
+/// an odd last frame goes through the direct form. Every path does the same operations in the
+/// same order, without fused multiply-adds, so results do not depend on the processor.
+void musicindex_kweight_pair(const float *frames, ptrdiff_t count, ptrdiff_t channels, ptrdiff_t first,
+                             ptrdiff_t second, const musicindex_section *shelf,
+                             const musicindex_section *highpass, double *history_first,
+                             double *history_second, double sums[2]);
+
+/// `musicindex_kweight_pair` without the processor dispatch: the code path for processors
+/// without AVX (for tests, which compare it with the dispatched one bit for bit).
+void musicindex_kweight_pair_portable(const float *frames, ptrdiff_t count, ptrdiff_t channels, ptrdiff_t first,
+                                      ptrdiff_t second, const musicindex_section *shelf,
+                                      const musicindex_section *highpass, double *history_first,
+                                      double *history_second, double sums[2]);
+
+#endif
