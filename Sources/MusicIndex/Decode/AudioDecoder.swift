@@ -23,9 +23,11 @@ protocol AudioDecoder: AnyObject {
     /// exactly there. Seeking past the end leaves the decoder at the end.
     func seek(toFrame frame: Int) throws(DecodeError)
 
-    /// Decodes up to `maxFrames` frames, appending `frames * channels` interleaved samples to
-    /// `buffer`. Returns the number of frames appended; 0 only at the end of the stream.
-    func read(appendingTo buffer: inout [Float], maxFrames: Int) throws(DecodeError) -> Int
+    /// Decodes up to `maxFrames` frames into the start of `buffer` (which holds at least
+    /// `maxFrames * channels` samples), `frames * channels` interleaved samples. Returns the
+    /// number of frames written; 0 only at the end of the stream. The caller's buffer is
+    /// written, never zero-filled first.
+    func read(into buffer: UnsafeMutableBufferPointer<Float>, maxFrames: Int) throws(DecodeError) -> Int
 }
 
 extension AudioDecoder {

@@ -97,10 +97,11 @@ public final class AudioReader {
         try profile.measure(.decode) { () throws(DecodeError) in try decoder.seek(toFrame: startFrame - margin) }
         var position = startFrame - margin
         let chunk = 16384
-        var interleaved = [Float]()
-        interleaved.reserveCapacity(chunk * channelCount)
-        var mono = [Float]()
-        mono.reserveCapacity(chunk)
+        // Decoded chunks and their down-mix, written in place (never zero-filled first).
+        let interleaved = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk * channelCount)
+        defer { interleaved.deallocate() }
+        let mono = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk)
+        defer { mono.deallocate() }
         // Reserving the whole output up front avoids regrowing (and page-faulting) a
         // multi-megabyte array many times over.
         var output = [Float]()
@@ -108,10 +109,9 @@ public final class AudioReader {
         output.reserveCapacity(resampler.outputLength(forInput: max(0, expectedFrames)) + 1024)
         let stopFrame = endFrame.map { $0 + tail }
         while stopFrame.map({ position < $0 }) ?? true {
-            interleaved.removeAll(keepingCapacity: true)
             let want = stopFrame.map { min(chunk, $0 - position) } ?? chunk
             let got = try profile.measure(.decode) { () throws(DecodeError) in
-                try decoder.read(appendingTo: &interleaved, maxFrames: want)
+                try decoder.read(into: interleaved, maxFrames: want)
             }
             if got == 0 { break }
             if let native {
@@ -119,16 +119,14 @@ public final class AudioReader {
                 let spanEnd = min(position + got, endFrame ?? Int.max) - position
                 if spanEnd > spanStart {
                     profile.measure(.features) {
-                        interleaved.withUnsafeBufferPointer { buffer in
-                            native.consume(UnsafeBufferPointer(rebasing: buffer[(spanStart * channelCount)..<(spanEnd * channelCount)]),
-                                           channels: channelCount, sampleRate: inputRate)
-                        }
+                        native.consume(UnsafeBufferPointer(rebasing: interleaved[(spanStart * channelCount)..<(spanEnd * channelCount)]),
+                                       channels: channelCount, sampleRate: inputRate)
                     }
                 }
             }
             profile.measure(.resample) {
-                Self.downmix(interleaved, channels: channelCount, frames: got, into: &mono)
-                mono.withUnsafeBufferPointer { resampler.process($0, into: &output) }
+                let frames = Self.downmix(UnsafeBufferPointer(interleaved), channels: channelCount, frames: got, into: mono)
+                resampler.process(frames, into: &output)
             }
             position += got
         }
@@ -145,34 +143,27 @@ public final class AudioReader {
         return output
     }
 
-    /// Mean of the channels, frame by frame (librosa's `to_mono`).
-    private static func downmix(_ interleaved: [Float], channels: Int, frames: Int, into mono: inout [Float]) {
-        mono.removeAll(keepingCapacity: true)
-        if channels == 1 {
-            mono.append(contentsOf: interleaved[0..<frames])
-            return
-        }
+    /// Mean of the channels, frame by frame (librosa's `to_mono`), into the start of `mono`;
+    /// returns the `frames` values written (the input itself for one channel).
+    private static func downmix(_ interleaved: UnsafeBufferPointer<Float>, channels: Int, frames: Int,
+                                into mono: UnsafeMutableBufferPointer<Float>) -> UnsafeBufferPointer<Float> {
+        if channels == 1 { return UnsafeBufferPointer(rebasing: interleaved[0..<frames]) }
         let divisor = Float(channels)
-        // Sized first and written through a pointer, so the loop has no capacity checks and
-        // vectorises; the sum starts at 0 and adds the channels in order, as before.
-        mono.append(contentsOf: repeatElement(0, count: frames))
-        interleaved.withUnsafeBufferPointer { input in
-            mono.withUnsafeMutableBufferPointer { output in
-                let source = input.baseAddress!, target = output.baseAddress!
-                if channels == 2 {
-                    for frame in 0..<frames {
-                        target[frame] = (0 + source[2 * frame] + source[2 * frame + 1]) / divisor
-                    }
-                } else {
-                    for frame in 0..<frames {
-                        var sum: Float = 0
-                        let base = frame * channels
-                        for channel in 0..<channels { sum += source[base + channel] }
-                        target[frame] = sum / divisor
-                    }
-                }
+        let source = interleaved.baseAddress!, target = mono.baseAddress!
+        // The sum starts at 0 and adds the channels in order.
+        if channels == 2 {
+            for frame in 0..<frames {
+                target[frame] = (0 + source[2 * frame] + source[2 * frame + 1]) / divisor
+            }
+        } else {
+            for frame in 0..<frames {
+                var sum: Float = 0
+                let base = frame * channels
+                for channel in 0..<channels { sum += source[base + channel] }
+                target[frame] = sum / divisor
             }
         }
+        return UnsafeBufferPointer(rebasing: mono[0..<frames])
     }
 
     private static func gcd(_ a: Int, _ b: Int) -> Int {

@@ -145,13 +145,17 @@ final class FFmpegDecoder: AudioDecoder {
         seekTarget = target
     }
 
-    func read(appendingTo buffer: inout [Float], maxFrames: Int) throws(DecodeError) -> Int {
+    func read(into buffer: UnsafeMutableBufferPointer<Float>, maxFrames: Int) throws(DecodeError) -> Int {
+        precondition(buffer.count >= maxFrames * channels, "read buffer too small")
         var delivered = 0
         while delivered < maxFrames {
             if pendingOffset < pending.count {
                 let available = (pending.count - pendingOffset) / channels
                 let take = min(available, maxFrames - delivered)
-                buffer.append(contentsOf: pending[pendingOffset..<(pendingOffset + take * channels)])
+                pending.withUnsafeBufferPointer { source in
+                    (buffer.baseAddress! + delivered * channels).update(from: source.baseAddress! + pendingOffset,
+                                                                        count: take * channels)
+                }
                 pendingOffset += take * channels
                 delivered += take
                 position += take

@@ -130,7 +130,7 @@ final class MPG123Decoder: AudioDecoder {
         position = max(0, frame)
     }
 
-    func read(appendingTo buffer: inout [Float], maxFrames: Int) throws(DecodeError) -> Int {
+    func read(into buffer: UnsafeMutableBufferPointer<Float>, maxFrames: Int) throws(DecodeError) -> Int {
         if atEnd || maxFrames <= 0 { return 0 }
         // Junk after the declared end is not audio, even where it parses as frames.
         let limit = trailingJunkFrames > 0 ? (declaredFrames ?? Int.max) - position : Int.max
@@ -138,15 +138,14 @@ final class MPG123Decoder: AudioDecoder {
             atEnd = true
             return 0
         }
-        let start = buffer.count
         let wanted = min(maxFrames, limit) * channels
+        precondition(buffer.count >= wanted, "read buffer too small")
         var filled = 0
         var failure: DecodeError?
         var idleReads = 0
-        // Decode straight into the caller's array; grow it first, shrink to what was decoded.
-        buffer.append(contentsOf: repeatElement(0, count: wanted))
-        buffer.withUnsafeMutableBytes { raw in
-            let base = raw.baseAddress!.advanced(by: start * MemoryLayout<Float>.size)
+        // Decode straight into the caller's buffer.
+        do {
+            let base = UnsafeMutableRawPointer(buffer.baseAddress!)
             let byteCount = wanted * MemoryLayout<Float>.size
             while filled < byteCount {
                 var done = 0
@@ -174,7 +173,6 @@ final class MPG123Decoder: AudioDecoder {
             }
         }
         let frames = filled / (MemoryLayout<Float>.size * channels)
-        buffer.removeLast(wanted - frames * channels)
         if let failure, frames == 0 { throw failure }
         if failure != nil {
             // Keep what decoded; the damage ends the stream here.

@@ -89,14 +89,10 @@ final class SndFileDecoder: AudioDecoder {
         position = Int(result)
     }
 
-    func read(appendingTo buffer: inout [Float], maxFrames: Int) throws(DecodeError) -> Int {
+    func read(into buffer: UnsafeMutableBufferPointer<Float>, maxFrames: Int) throws(DecodeError) -> Int {
         if maxFrames <= 0 { return 0 }
-        let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: maxFrames * channels))
-        let frames = buffer.withUnsafeMutableBufferPointer { pointer in
-            Int(sf_readf_float(file, pointer.baseAddress! + start, sf_count_t(maxFrames)))
-        }
-        buffer.removeLast((maxFrames - max(0, frames)) * channels)
+        precondition(buffer.count >= maxFrames * channels, "read buffer too small")
+        let frames = Int(sf_readf_float(file, buffer.baseAddress!, sf_count_t(maxFrames)))
         if frames <= 0 {
             let code = sf_error(file)
             if code != 0 {
