@@ -1,4 +1,5 @@
 import Foundation
+import CKernels
 import Testing
 @testable import MusicIndex
 
@@ -520,5 +521,65 @@ import Testing
             return results
         }
         #expect(results == expected)
+    }
+}
+
+/// The mel filterbank's block kernel (eight frames per pass, one per SIMD lane).
+@Suite struct MelBlockKernelTests {
+    @Test func blocksMatchTheDenseBankAndEachFrameStandsAlone() throws {
+        var generator = SeededGenerator(seed: 21)
+        for parameters in [SpectrogramParameters(), SpectrogramParameters(sampleRate: 16000, nFFT: 1024, hopLength: 256, nMels: 40)] {
+            let bank = try MelFilterbank(parameters: parameters)
+            let bins = bank.binCount, dense = bank.dense()
+            let frames = 13
+            let power = (0..<(frames * bins)).map { _ in Float.random(in: 0...4, using: &generator) }
+            let scratch = MelFilterbank.Scratch(binCount: bins)
+            // All frames in blocks of 8 + 5, and each frame alone: the same bits.
+            var blocked = [Float](repeating: .nan, count: bank.nMels * frames), single = blocked
+            power.withUnsafeBufferPointer { power in
+                blocked.withUnsafeMutableBufferPointer { out in
+                    bank.applyBlock(power: power.baseAddress!, frames: 8, to: out.baseAddress!, stride: frames, scratch: scratch)
+                    bank.applyBlock(power: power.baseAddress! + 8 * bins, frames: 5, to: out.baseAddress! + 8, stride: frames,
+                                    scratch: scratch)
+                }
+                single.withUnsafeMutableBufferPointer { out in
+                    for f in 0..<frames {
+                        bank.applyBlock(power: power.baseAddress! + f * bins, frames: 1, to: out.baseAddress! + f,
+                                        stride: frames, scratch: scratch)
+                    }
+                }
+            }
+            #expect(blocked == single)
+            for m in 0..<bank.nMels {
+                for f in 0..<frames {
+                    var expected = 0.0
+                    for k in 0..<bins { expected += Double(dense[m, k]) * Double(power[f * bins + k]) }
+                    let actual = Double(blocked[m * frames + f])
+                    #expect(abs(actual - expected) <= 1e-5 * max(expected, 1e-6), "band \(m) frame \(f): \(actual) vs \(expected)")
+                }
+            }
+        }
+    }
+}
+
+extension MelBlockKernelTests {
+    @Test func bothCodePathsGiveTheSameBits() {
+        var generator = SeededGenerator(seed: 22)
+        let bins = 37, bands = 6
+        let firsts: [Int32] = [0, 1, 3, 8, 15, 30], counts: [Int32] = [2, 4, 7, 9, 16, 7]
+        var offsets: [Int32] = [], total: Int32 = 0
+        for count in counts { offsets.append(total); total += count }
+        let weights = (0..<Int(total)).map { _ in Float.random(in: 0...1, using: &generator) }
+        let power = (0..<(8 * bins)).map { _ in Float.random(in: 0...10, using: &generator) }
+        let scratch = MelFilterbank.Scratch(binCount: bins)
+        for frames in [1, 3, 8] {
+            var outputs = [[Float]](repeating: [Float](repeating: .nan, count: bands * 8), count: 2)
+            for path in 0..<2 {
+                let kernel = path == 0 ? musicindex_mel_block : musicindex_mel_block_portable
+                kernel(power, frames, bins, bands, firsts, counts, offsets, weights, scratch.values, &outputs[path], 8)
+            }
+            #expect(outputs[0].map(\.bitPattern) == outputs[1].map(\.bitPattern), "\(frames) frames")
+            #expect(outputs[0][0] > 0 && outputs[0][5 * 8 + frames - 1] > 0)
+        }
     }
 }

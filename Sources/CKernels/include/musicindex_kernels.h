@@ -2,10 +2,11 @@
 #define MUSICINDEX_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// Inner loops whose vector shuffles the Swift compiler does not generate well, written with
 /// the C compiler's vector extensions. Plain data in and out; MusicIndex wraps each in one
-/// Swift type (see LoudnessMeter.swift).
+/// Swift type (see LoudnessMeter.swift and MelFilterbank.swift).
 
 /// One biquad section for `musicindex_kweight_pair`: its direct form I coefficients
 /// (b0, b1, b2, a1, a2 of H(z) = (b0 + b1 z^-1 + b2 z^-2) / (1 + a1 z^-1 + a2 z^-2)) and its
@@ -37,5 +38,20 @@ void musicindex_kweight_pair_portable(const float *frames, ptrdiff_t count, ptrd
                                       ptrdiff_t second, const musicindex_section *shelf,
                                       const musicindex_section *highpass, double *history_first,
                                       double *history_second, double sums[2]);
+
+/// The sparse mel filterbank applied to up to eight frames at once, one frame per SIMD lane:
+/// mel[m * stride + f] = sum over j < count[m], in order, of
+/// weights[offset[m] + j] * power[f * bins + first[m] + j], for f < frames (1 ... 8) and
+/// m < bands. The frames' power spectra lie `bins` apart from `power`; `scratch` holds
+/// bins * 8 floats, 32-byte aligned. A frame's values do not depend on the other frames in
+/// its call, nor on the path.
+void musicindex_mel_block(const float *power, ptrdiff_t frames, ptrdiff_t bins, ptrdiff_t bands,
+                          const int32_t *first, const int32_t *count, const int32_t *offset, const float *weights,
+                          float *scratch, float *mel, ptrdiff_t stride);
+
+/// `musicindex_mel_block` without the processor dispatch (for tests).
+void musicindex_mel_block_portable(const float *power, ptrdiff_t frames, ptrdiff_t bins, ptrdiff_t bands,
+                                   const int32_t *first, const int32_t *count, const int32_t *offset,
+                                   const float *weights, float *scratch, float *mel, ptrdiff_t stride);
 
 #endif

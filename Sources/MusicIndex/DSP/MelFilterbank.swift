@@ -1,3 +1,4 @@
+internal import CKernels
 import Synchronization
 
 /// The mel filterbank: `nMels` triangular filters over the 1 + nFFT/2 STFT bins, Slaney mel
@@ -11,8 +12,10 @@ import Synchronization
 ///
 /// Stored sparsely: filter m is nonzero only between band edges m and m + 2, so each band
 /// keeps its first nonzero bin and the weights from there (at 2048/22050 Hz/128 bands: 2 to
-/// 54 bins per band, about 1/50 of the dense matrix). Applying the bank is a short dot
-/// product per band.
+/// 54 bins per band, about 1/50 of the dense matrix). Applying the bank is a short sum per
+/// band, taken for up to eight frames at once, one per SIMD lane (`applyBlock`, the C
+/// kernel `musicindex_mel_block`): each band's bins in order, so a frame's values are the
+/// same whichever frames share its pass.
 public struct MelFilterbank: Sendable, Equatable {
     /// One filter: weights for bins firstBin ..< firstBin + weights.count; zero elsewhere.
     public struct Band: Sendable, Equatable {
@@ -27,6 +30,9 @@ public struct MelFilterbank: Sendable, Equatable {
     public let fMax: Double
     /// nMels filters, lowest first.
     public let bands: [Band]
+    /// The bands flattened for the kernel: first bin, weight count and offset into `weights`.
+    private let firsts: [Int32], counts: [Int32], offsets: [Int32]
+    private let weights: [Float]
 
     /// Rows of the bank (mel bands).
     public var nMels: Int { bands.count }
@@ -67,6 +73,47 @@ public struct MelFilterbank: Sendable, Equatable {
             }
             return Band(firstBin: max(first, 0), weights: weights)
         }
+        firsts = bands.map { Int32($0.firstBin) }
+        counts = bands.map { Int32($0.weights.count) }
+        var offsets: [Int32] = [], total = 0
+        for band in bands {
+            offsets.append(Int32(total))
+            total += band.weights.count
+        }
+        self.offsets = offsets
+        weights = bands.flatMap(\.weights)
+    }
+
+    /// Frames per `applyBlock` call.
+    static let blockFrames = 8
+
+    /// Scratch memory for `applyBlock`: a block of power spectra transposed, frame-minor.
+    final class Scratch {
+        let values: UnsafeMutablePointer<Float>
+
+        init(binCount: Int) {
+            values = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<Float>.stride * binCount * MelFilterbank.blockFrames,
+                                                      alignment: 32).bindMemory(to: Float.self, capacity: binCount * MelFilterbank.blockFrames)
+        }
+
+        deinit { values.deallocate() }
+    }
+
+    /// mel[m * stride + f] = Σ_k bank[m, k] · power[f * binCount + k] for f < frames (1...8):
+    /// `frames` spectra of binCount values each, `binCount` apart, into columns f of a
+    /// row-major [nMels, stride] matrix from `mel`.
+    func applyBlock(power: UnsafePointer<Float>, frames: Int, to mel: UnsafeMutablePointer<Float>, stride: Int, scratch: Scratch) {
+        precondition(frames >= 1 && frames <= Self.blockFrames, "1 to \(Self.blockFrames) frames per block")
+        firsts.withUnsafeBufferPointer { firsts in
+            counts.withUnsafeBufferPointer { counts in
+                offsets.withUnsafeBufferPointer { offsets in
+                    weights.withUnsafeBufferPointer { weights in
+                        musicindex_mel_block(power, frames, binCount, nMels, firsts.baseAddress, counts.baseAddress,
+                                             offsets.baseAddress, weights.baseAddress, scratch.values, mel, stride)
+                    }
+                }
+            }
+        }
     }
 
     /// The bank as a dense [nMels, 1 + nFFT/2] matrix, librosa's layout (for comparison
@@ -79,29 +126,27 @@ public struct MelFilterbank: Sendable, Equatable {
         return matrix
     }
 
-    /// mel[m] = Σ_k bank[m, k] · spectrum[k] for one frame: `spectrum` has binCount values,
-    /// `mel` receives nMels values at stride `stride` (to write a column of a row-major
-    /// [nMels, frames] matrix in place).
-    @inline(__always)
-    func apply(spectrum: UnsafePointer<Float>, to mel: UnsafeMutablePointer<Float>, stride: Int) {
-        for (m, band) in bands.enumerated() {
-            mel[m * stride] = band.weights.isEmpty ? 0 : band.weights.withUnsafeBufferPointer { weights in
-                VectorMath.dot(weights.baseAddress!, spectrum + band.firstBin, count: weights.count)
-            }
-        }
-    }
-
     /// `bank · S` for a [1 + nFFT/2, frames] spectrogram S: the [nMels, frames] mel
     /// spectrogram (librosa `melspectrogram(S=S)`; S is |STFT|^power).
     public func apply(to spectrogram: FeatureMatrix) -> FeatureMatrix {
         precondition(spectrogram.rows == binCount, "spectrogram has \(spectrogram.rows) bins, the filterbank \(binCount)")
         let frames = spectrogram.columns
         var result = FeatureMatrix(rows: nMels, columns: frames)
-        var column = [Float](repeating: 0, count: binCount)
+        // Eight columns at a time, each copied into a contiguous spectrum.
+        let block = Self.blockFrames
+        var columns = [Float](repeating: 0, count: block * binCount)
+        let scratch = Scratch(binCount: binCount)
         result.withUnsafeMutableValues { out in
-            for t in 0..<frames {
-                for k in 0..<binCount { column[k] = spectrogram.values[k * frames + t] }
-                column.withUnsafeBufferPointer { apply(spectrum: $0.baseAddress!, to: out.baseAddress! + t, stride: frames) }
+            var t = 0
+            while t < frames {
+                let count = min(block, frames - t)
+                for f in 0..<count {
+                    for k in 0..<binCount { columns[f * binCount + k] = spectrogram.values[k * frames + t + f] }
+                }
+                columns.withUnsafeBufferPointer {
+                    applyBlock(power: $0.baseAddress!, frames: count, to: out.baseAddress! + t, stride: frames, scratch: scratch)
+                }
+                t += count
             }
         }
         return result

@@ -7,8 +7,8 @@ public enum MelSpectrogram {
     /// `librosa.feature.melspectrogram(y=y, sr, n_fft, hop_length, window='hann', center=True,
     /// pad_mode='constant', power, n_mels, fmin, fmax, htk=False, norm='slaney')`.
     ///
-    /// One pass: each frame's spectrum goes through the sparse filterbank as soon as it is
-    /// computed, so the [bins, frames] STFT is never stored. Float arithmetic (FFTW float32);
+    /// One pass: frames' spectra go through the sparse filterbank eight at a time as soon as
+    /// they are computed, so the [bins, frames] STFT is never stored. Float arithmetic (FFTW float32);
     /// relative error against librosa's float64 about 1e-6.
     public static func melSpectrogram(_ y: [Float], parameters: SpectrogramParameters = .init()) throws -> FeatureMatrix {
         try parameters.validate()
@@ -17,11 +17,21 @@ public enum MelSpectrogram {
         let columns = frames.frameCount(sampleCount: y.count)
         var result = FeatureMatrix(rows: parameters.nMels, columns: columns)
         let exponent = Float(parameters.power / 2)
+        // Spectra gather in blocks of eight frames for the filterbank.
+        let bins = parameters.binCount, blockFrames = MelFilterbank.blockFrames
+        let block = UnsafeMutablePointer<Float>.allocate(capacity: blockFrames * bins)
+        defer { block.deallocate() }
+        let scratch = MelFilterbank.Scratch(binCount: bins)
         result.withUnsafeMutableValues { out in
             y.withUnsafeBufferPointer { samples in
                 frames.forEachPowerSpectrum(of: samples) { t, power in
                     applyExponent(exponent, to: power)
-                    bank.apply(spectrum: UnsafePointer(power.baseAddress!), to: out.baseAddress! + t, stride: columns)
+                    let slot = t % blockFrames
+                    (block + slot * bins).update(from: power.baseAddress!, count: bins)
+                    if slot == blockFrames - 1 || t == columns - 1 {
+                        bank.applyBlock(power: block, frames: slot + 1, to: out.baseAddress! + (t - slot), stride: columns,
+                                        scratch: scratch)
+                    }
                 }
             }
         }

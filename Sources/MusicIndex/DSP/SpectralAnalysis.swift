@@ -50,13 +50,16 @@ public struct SpectralAnalysis: Sendable, Equatable {
             flatness = centroid, rms = centroid
         let magnitude = UnsafeMutableBufferPointer<Float>.allocate(capacity: bins)
         defer { magnitude.deallocate() }
-        let melInput = UnsafeMutableBufferPointer<Float>.allocate(capacity: bins)
-        defer { melInput.deallocate() }
         // Power spectra of the frames not yet through the chroma bank (one block product each
-        // `blockFrames` frames).
-        let blockFrames = ChromaFilterbank.blockFrames
+        // `blockFrames` frames) and, with the default power 2, the mel bank (eight frames per
+        // pass); for other powers |X|^power gathers in `melBlock` for the mel bank.
+        let blockFrames = ChromaFilterbank.blockFrames, melFrames = MelFilterbank.blockFrames
+        precondition(blockFrames % melFrames == 0, "chroma blocks hold whole mel blocks")
         let powerBlock = UnsafeMutablePointer<Float>.allocate(capacity: blockFrames * bins)
         defer { powerBlock.deallocate() }
+        let melBlock = UnsafeMutablePointer<Float>.allocate(capacity: melFrames * bins)
+        defer { melBlock.deallocate() }
+        let melScratch = MelFilterbank.Scratch(binCount: bins)
 
         mel.withUnsafeMutableValues { melOut in
             chroma.withUnsafeMutableValues { chromaOut in
@@ -64,18 +67,31 @@ public struct SpectralAnalysis: Sendable, Equatable {
                     frames.forEachPowerSpectrum(of: samples) { t, power in
                         let p = UnsafePointer(power.baseAddress!), m = magnitude.baseAddress!
                         VectorMath.squareRoot(p, into: m, count: bins)
-                        if exponent == 1 {
-                            melBank.apply(spectrum: p, to: melOut.baseAddress! + t, stride: columns)
-                        } else {
-                            _ = melInput.update(fromContentsOf: power)
-                            MelSpectrogram.applyExponent(exponent, to: melInput)
-                            melBank.apply(spectrum: melInput.baseAddress!, to: melOut.baseAddress! + t, stride: columns)
+                        if exponent != 1 {
+                            let melSlot = t % melFrames
+                            let input = UnsafeMutableBufferPointer(start: melBlock + melSlot * bins, count: bins)
+                            _ = input.update(fromContentsOf: power)
+                            MelSpectrogram.applyExponent(exponent, to: input)
+                            if melSlot == melFrames - 1 || t == columns - 1 {
+                                melBank.applyBlock(power: melBlock, frames: melSlot + 1, to: melOut.baseAddress! + (t - melSlot),
+                                                   stride: columns, scratch: melScratch)
+                            }
                         }
                         let slot = t % blockFrames
                         (powerBlock + slot * bins).update(from: p, count: bins)
                         if slot == blockFrames - 1 || t == columns - 1 {
                             chromaBank.apply(powerBlock: powerBlock, frames: slot + 1,
                                              to: chromaOut.baseAddress! + (t - slot), stride: columns)
+                            if exponent == 1 {
+                                var first = 0
+                                while first <= slot {
+                                    let count = min(melFrames, slot + 1 - first)
+                                    melBank.applyBlock(power: powerBlock + first * bins, frames: count,
+                                                       to: melOut.baseAddress! + (t - slot + first), stride: columns,
+                                                       scratch: melScratch)
+                                    first += count
+                                }
+                            }
                         }
                         let shape = kernel.shape(magnitude: m, power: p)
                         centroid[t] = shape.centroid
