@@ -24,10 +24,9 @@ public enum MelSpectrogram {
         let scratch = MelFilterbank.Scratch(binCount: bins)
         result.withUnsafeMutableValues { out in
             y.withUnsafeBufferPointer { samples in
-                frames.forEachPowerSpectrum(of: samples) { t, power in
+                frames.forEachPowerSpectrum(of: samples, into: block, slots: blockFrames) { t, power in
                     applyExponent(exponent, to: power)
                     let slot = t % blockFrames
-                    (block + slot * bins).update(from: power.baseAddress!, count: bins)
                     if slot == blockFrames - 1 || t == columns - 1 {
                         bank.applyBlock(power: block, frames: slot + 1, to: out.baseAddress! + (t - slot), stride: columns,
                                         scratch: scratch)

@@ -88,10 +88,18 @@ struct STFTFrames: Sendable {
     /// during the call, and `body` may overwrite it.
     func forEachPowerSpectrum(of y: UnsafeBufferPointer<Float>,
                               _ body: (Int, UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+        let power = UnsafeMutablePointer<Float>.allocate(capacity: binCount)
+        defer { power.deallocate() }
+        try forEachPowerSpectrum(of: y, into: power, slots: 1, body)
+    }
+
+    /// `forEachPowerSpectrum(of:_:)` writing frame t's power spectrum into slot t % `slots` of
+    /// `block` (slots of binCount values, one after the other), where it stays after the call:
+    /// a caller gathering blocks of frames needs no copy.
+    func forEachPowerSpectrum(of y: UnsafeBufferPointer<Float>, into block: UnsafeMutablePointer<Float>, slots: Int,
+                              _ body: (Int, UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
         let workspace = fft.makeWorkspace()
         let bins = binCount, n = nFFT, half = nFFT / 2, length = y.count
-        let power = UnsafeMutableBufferPointer<Float>.allocate(capacity: bins)
-        defer { power.deallocate() }
         let input = workspace.input.baseAddress!, spectrum = workspace.output.baseAddress!
         try window.withUnsafeBufferPointer { windowBuffer in
             let w = windowBuffer.baseAddress!
@@ -105,6 +113,7 @@ struct STFTFrames: Sendable {
                 if hi > lo { VectorMath.multiply(y.baseAddress! + (start + lo), by: w + lo, into: input + lo, count: hi - lo) }
                 if hi < n { (input + hi).update(repeating: 0, count: n - hi) }
                 fft.transform(workspace)
+                let power = UnsafeMutableBufferPointer(start: block + (t % slots) * bins, count: bins)
                 VectorMath.squaredMagnitudes(spectrum, into: power.baseAddress!, count: bins)
                 try body(t, power)
             }

@@ -64,7 +64,7 @@ public struct SpectralAnalysis: Sendable, Equatable {
         mel.withUnsafeMutableValues { melOut in
             chroma.withUnsafeMutableValues { chromaOut in
                 y.withUnsafeBufferPointer { samples in
-                    frames.forEachPowerSpectrum(of: samples) { t, power in
+                    frames.forEachPowerSpectrum(of: samples, into: powerBlock, slots: blockFrames) { t, power in
                         let p = UnsafePointer(power.baseAddress!), m = magnitude.baseAddress!
                         VectorMath.squareRoot(p, into: m, count: bins)
                         if exponent != 1 {
@@ -77,8 +77,7 @@ public struct SpectralAnalysis: Sendable, Equatable {
                                                    stride: columns, scratch: melScratch)
                             }
                         }
-                        let slot = t % blockFrames
-                        (powerBlock + slot * bins).update(from: p, count: bins)
+                        let slot = t % blockFrames  // `power` is slot `slot` of `powerBlock`
                         if slot == blockFrames - 1 || t == columns - 1 {
                             chromaBank.apply(powerBlock: powerBlock, frames: slot + 1,
                                              to: chromaOut.baseAddress! + (t - slot), stride: columns)
