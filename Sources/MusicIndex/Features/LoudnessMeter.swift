@@ -61,6 +61,8 @@ public struct LoudnessMeter: Sendable {
 
     /// Filter history per channel (`historyLength` values each).
     private var state: [Double]
+    /// The two biquads as the K-weighting kernel takes them (`section(_:)`), made once.
+    private let sections: (shelf: musicindex_section, pass: musicindex_section)
     private var framesSeen = 0
     /// Weighted sum of squares since the last edge.
     private var openEnergy = 0.0
@@ -103,6 +105,7 @@ public struct LoudnessMeter: Sendable {
         self.highShelf = filters.highShelf
         self.highPass = filters.highPass
         self.state = [Double](repeating: 0, count: Self.historyLength * channels)
+        self.sections = (Self.section(filters.highShelf), Self.section(filters.highPass))
         advanceEdges()
     }
 
@@ -182,7 +185,7 @@ public struct LoudnessMeter: Sendable {
     /// four lanes, which needs vector shuffles the Swift compiler turns into scalar code.
     private mutating func filterPair(_ frames: UnsafePointer<Float>, count: Int, first: Int, second: Int) -> (Double, Double) {
         var sums = (0.0, 0.0)
-        var shelf = Self.section(highShelf), pass = Self.section(highPass)
+        var (shelf, pass) = sections
         let channels = self.channels
         state.withUnsafeMutableBufferPointer { history in
             let base = history.baseAddress!
