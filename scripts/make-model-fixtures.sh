@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the genre-model reference fixtures in Tests/MusicIndexTests/Fixtures/model/
-# (two small random-weight model files, mel dB inputs, what PyTorch computes from them in
+# (three small random-weight model files, mel dB inputs, what PyTorch computes from them in
 # float64, and manifest.json describing it all), so the Swift CRNN engine can be tested
 # without PyTorch in CI.
 #

@@ -34,6 +34,9 @@ Models:
         batch_norm_eps 1e-3, GRU 7, 3 labels, 24-frame segments, fmax 8000, normalisation
         mean -35 std 15: different sizes everywhere, to prove the engine reads them all
         from the metadata
+  deep  n_mels 24, conv [4, 12, 16], kernel 3, padding 1, GRU 10, 4 labels, 64-frame
+        segments: blocks 2 and 3 are deep enough for the engine's Winograd products, and
+        133 frames give them rows of more than eight quads and an odd number of pools
 Weights are drawn with numpy's PCG64 (stable across versions), not torch's generator:
 conv He-uniform, BatchNorm running mean +-0.3, running var in [0.5, 2], affine weight in
 [0.5, 1.5] and bias +-0.2 (so no BN layer is the identity), GRU and fc uniform.
@@ -79,6 +82,16 @@ MODELS = {
         "segment_frames": 24,
         "normalization": {"mean": -35.0, "std": 15.0},
         "frames": [4, 57, 24, 77],
+    },
+    "deep": {
+        "seed": 3,
+        "architecture": {"conv_channels": [4, 12, 16], "conv_kernel": 3, "conv_padding": 1,
+                         "pool": 2, "batch_norm_eps": 1e-05, "gru_hidden": 10},
+        "features": default_features(n_mels=24),
+        "labels": ["classical", "disco", "pop", "reggae"],
+        "segment_frames": 64,
+        "normalization": {"mean": -38.0, "std": 18.0},
+        "frames": [8, 45, 64, 133],
     },
 }
 

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Testing
 @testable import MusicIndex
@@ -107,26 +108,26 @@ struct ModelInferenceTests {
 
     @Test("Winograd products give the direct convolution's outputs")
     func winogradMatchesDirect() throws {
-        // One block (c_in 16, c_out 5) on images of even and odd widths (eight pairs at a time
-        // and single ones) and heights, against the direct sum in Double, pooled, biased and
-        // rectified.
+        // One block (c_in 16, c_out 5) on images of even and odd widths (eight quads at a time,
+        // single ones, a last quad with one pool only) and heights, against the direct sum in
+        // Double, pooled, biased and rectified.
         var generator = SeededGenerator(seed: 5)
         let channelsIn = 16, channelsOut = 5
         let weight = (0..<(channelsOut * channelsIn * 9)).map { _ in Float.random(in: -1...1, using: &generator) }
         let bias = (0..<channelsOut).map { _ in Float.random(in: -0.5...0.5, using: &generator) }
         let block = CRNN.Block(channelsIn: channelsIn, channelsOut: channelsOut, kernel: 3, weight: weight, bias: bias)
-        for (height, width) in [(1, 2), (2, 9), (7, 16), (7, 17), (4, 3), (6, 41)] {
+        for (height, width) in [(1, 2), (2, 9), (7, 16), (7, 17), (4, 3), (6, 41), (3, 64), (2, 70), (4, 75)] {
             let input = (0..<(channelsIn * height * width)).map { _ in Float.random(in: -2...2, using: &generator) }
             // Output rows 0 ..< 2 * (height / 2), in strips of two rows and in one.
-            let pairs = width / 2, rows = 2 * (height / 2)
+            let pairs = width / 2, quads = CRNN.winogradQuads(width: width), rows = 2 * (height / 2)
             var output = [Float](repeating: .nan, count: channelsOut * (height / 2) * pairs)
             func run(_ range: Range<Int>) {
-                let columns = range.count * pairs
-                var expanded = [Float](repeating: .nan, count: 4 * channelsIn * 3 * columns)
-                var products = [Float](repeating: .nan, count: 4 * channelsOut * columns)
+                let columns = range.count * quads
+                var expanded = [Float](repeating: .nan, count: 6 * channelsIn * 3 * columns)
+                var products = [Float](repeating: .nan, count: 6 * channelsOut * columns)
                 CRNN.winogradExpand(input, channels: channelsIn, height: height, width: width, rows: range,
                                     into: &expanded)
-                for j in 0..<4 {
+                for j in 0..<6 {
                     for c in 0..<channelsOut {
                         for column in 0..<columns {
                             var sum: Float = 0
@@ -138,7 +139,7 @@ struct ModelInferenceTests {
                         }
                     }
                 }
-                CRNN.winogradPoolBiasReLU(products, channels: channelsOut, rows: range.count, pairs: pairs, bias: bias,
+                CRNN.winogradPoolBiasReLU(products, channels: channelsOut, rows: range.count, width: width, bias: bias,
                                           into: &output, firstPooledRow: range.lowerBound / 2,
                                           pooledHeight: height / 2, rowStride: pairs)
             }
@@ -148,29 +149,60 @@ struct ModelInferenceTests {
                 for c in 0..<channelsOut {
                     for y in 0..<(height / 2) {
                         for t in 0..<pairs {
-                            var best = -Double.infinity
+                            // The rounding of a Winograd product scales with the magnitudes it
+                            // sums: Σ |w x| over the window, the sum's condition.
+                            var best = -Double.infinity, magnitude = 0.0
                             for (oy, ox) in [(2 * y, 2 * t), (2 * y, 2 * t + 1), (2 * y + 1, 2 * t), (2 * y + 1, 2 * t + 1)] {
-                                var sum = 0.0
+                                var sum = 0.0, absolute = 0.0
                                 for ci in 0..<channelsIn {
                                     for dy in 0..<3 {
                                         for dx in 0..<3 {
                                             let iy = oy + dy - 1, ix = ox + dx - 1
                                             guard iy >= 0 && iy < height && ix >= 0 && ix < width else { continue }
-                                            sum += Double(weight[((c * channelsIn + ci) * 3 + dy) * 3 + dx])
+                                            let term = Double(weight[((c * channelsIn + ci) * 3 + dy) * 3 + dx])
                                                 * Double(input[(ci * height + iy) * width + ix])
+                                            sum += term
+                                            absolute += abs(term)
                                         }
                                     }
                                 }
                                 best = max(best, sum)
+                                magnitude = max(magnitude, absolute)
                             }
                             let expected = max(best + Double(bias[c]), 0)
                             let actual = Double(output[(c * (height / 2) + y) * pairs + t])
-                            #expect(abs(actual - expected) <= 1e-5 * max(1, abs(expected)),
+                            #expect(abs(actual - expected) <= 1e-6 * max(1, magnitude),
                                     "\(height)x\(width) strips of \(strip) c \(c) y \(y) t \(t): \(actual) vs \(expected)")
                         }
                     }
                 }
             }
+        }
+    }
+
+    @Test("the Winograd kernels' dispatched and portable paths agree bit for bit")
+    func winogradPathsAgree() {
+        var generator = SeededGenerator(seed: 9)
+        let channels = 6
+        for (height, width) in [(5, 75), (4, 64), (3, 7)] {
+            let input = (0..<(channels * height * width)).map { _ in Float.random(in: -3...3, using: &generator) }
+            let quads = CRNN.winogradQuads(width: width), rows = 2 * (height / 2)
+            let count = 6 * channels * 3 * rows * quads
+            var dispatched = [Float](repeating: .nan, count: count), portable = dispatched
+            var scratch = [Float](repeating: 0, count: musicindex_winograd4_scratch_count(width))
+            musicindex_winograd4_expand(input, channels, height, width, 0, rows, &dispatched, &scratch)
+            musicindex_winograd4_expand_portable(input, channels, height, width, 0, rows, &portable, &scratch)
+            #expect(dispatched.map(\.bitPattern) == portable.map(\.bitPattern), "expand \(height)x\(width)")
+            // The products' output transform on the same random products.
+            let products = (0..<(6 * channels * rows * quads)).map { _ in Float.random(in: -3...3, using: &generator) }
+            let bias = (0..<channels).map { _ in Float.random(in: -1...1, using: &generator) }
+            let pooled = channels * (height / 2) * (width / 2)
+            var pooledDispatched = [Float](repeating: .nan, count: pooled), pooledPortable = pooledDispatched
+            musicindex_winograd4_pool(products, channels, rows, width, bias, &pooledDispatched, 0, height / 2, width / 2)
+            musicindex_winograd4_pool_portable(products, channels, rows, width, bias, &pooledPortable, 0, height / 2,
+                                               width / 2)
+            #expect(pooledDispatched.map(\.bitPattern) == pooledPortable.map(\.bitPattern), "pool \(height)x\(width)")
+            #expect(!pooledDispatched.contains { $0.isNaN }, "pool \(height)x\(width) left values unwritten")
         }
     }
 

@@ -3,9 +3,10 @@ import Testing
 @testable import MusicIndex
 
 /// The engine against PyTorch: the fixtures of `Fixtures/model` (scripts/make-model-fixtures.sh)
-/// hold two random-weight model files (`tiny`: 3x3 kernels, 32 mels; `wide`: 5x5 kernels,
-/// eps 1e-3, fmax 8 kHz, 18 mels), mel dB inputs of several lengths, and what PyTorch's eval
-/// mode computes from them in float64, rounded to float32.
+/// hold three random-weight model files (`tiny`: 3x3 kernels, 32 mels; `wide`: 5x5 kernels,
+/// eps 1e-3, fmax 8 kHz, 18 mels; `deep`: blocks of 12 and 16 input channels, which run as
+/// Winograd products), mel dB inputs of several lengths, and what PyTorch's eval mode
+/// computes from them in float64, rounded to float32.
 @Suite("Model parity with PyTorch")
 struct ModelParityTests {
     static let folder = TestSupport.fixtures.appendingPathComponent("model")
@@ -52,7 +53,7 @@ struct ModelParityTests {
         try GenreModel(path: folder.appendingPathComponent(entry(name)["file"]!.string!).path)
     }
 
-    @Test("the fixture models load with the manifest's metadata", arguments: ["tiny", "wide"])
+    @Test("the fixture models load with the manifest's metadata", arguments: ["tiny", "wide", "deep"])
     func metadata(name: String) throws {
         let entry = Self.entry(name)
         let model = try Self.model(name)
@@ -68,7 +69,7 @@ struct ModelParityTests {
         #expect(model.features.fMax == features["fmax"]?.double)
     }
 
-    @Test("logits, embedding and probabilities match PyTorch for every input length", arguments: ["tiny", "wide"])
+    @Test("logits, embedding and probabilities match PyTorch for every input length", arguments: ["tiny", "wide", "deep"])
     func segments(name: String) throws {
         let model = try Self.model(name)
         guard case .array(let inputs)? = Self.entry(name)["inputs"] else { fatalError("no inputs") }
@@ -86,7 +87,7 @@ struct ModelParityTests {
         }
     }
 
-    @Test("a three-segment track: per-segment outputs, mean probabilities and mean embedding", arguments: ["tiny", "wide"])
+    @Test("a three-segment track: per-segment outputs, mean probabilities and mean embedding", arguments: ["tiny", "wide", "deep"])
     func track(name: String) throws {
         let model = try Self.model(name)
         let track = Self.object(Self.entry(name)["track"])

@@ -54,4 +54,40 @@ void musicindex_mel_block_portable(const float *power, ptrdiff_t frames, ptrdiff
                                    const int32_t *first, const int32_t *count, const int32_t *offset,
                                    const float *weights, float *scratch, float *mel, ptrdiff_t stride);
 
+/// Winograd F(4,3) along the time axis of a 3x3, padding-1 convolution: for output pixels
+/// (y, 4t ... 4t + 3), with d0 ... d5 the padded input row y + dy - 1 at columns 4t - 1 ...
+/// 4t + 4 of channel c, row (c * 3 + dy), column (y - row_begin) * quads + t of the six
+/// transformed inputs X_0 ... X_5 [channels * 3, (row_end - row_begin) * quads] (one after the
+/// other in `expanded`; quads = ceil(floor(width / 2) / 2)) holds 4 d0 - 5 d2 + d4,
+/// d3 + d4 - 4 (d1 + d2), 4 (d1 - d2) + d4 - d3, 2 (d3 - d1) + d4 - d2, 2 (d1 - d3) + d4 - d2
+/// and 4 d1 - 5 d3 + d5, for output rows row_begin ..< row_end of an image
+/// [channels, height, width]. `scratch` holds `musicindex_winograd4_scratch_count(width)`
+/// floats.
+void musicindex_winograd4_expand(const float *input, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width,
+                                 ptrdiff_t row_begin, ptrdiff_t row_end, float *expanded, float *scratch);
+
+/// `musicindex_winograd4_expand` without the processor dispatch (for tests).
+void musicindex_winograd4_expand_portable(const float *input, ptrdiff_t channels, ptrdiff_t height,
+                                          ptrdiff_t width, ptrdiff_t row_begin, ptrdiff_t row_end, float *expanded,
+                                          float *scratch);
+
+/// The scratch floats `musicindex_winograd4_expand` needs for rows of `width` values.
+ptrdiff_t musicindex_winograd4_scratch_count(ptrdiff_t width);
+
+/// The output transform of F(4,3) products with 2x2 max pooling, the bias and ReLU: from the
+/// products M_0 ... M_5 [channels, rows * quads] of a strip of `rows` (even) output rows of a
+/// `width`-wide image, outputs m0 + m1 + m2 + m3 + m4, m1 - m2 + 2 (m3 - m4),
+/// m1 + m2 + 4 (m3 + m4) and m1 - m2 + 8 (m3 - m4) + m5, pooled in pairs of columns and of
+/// rows: pooled row (c, first_pooled_row + y) goes to
+/// destination + (c * pooled_height + first_pooled_row + y) * row_stride, floor(width / 2)
+/// values.
+void musicindex_winograd4_pool(const float *products, ptrdiff_t channels, ptrdiff_t rows, ptrdiff_t width,
+                               const float *bias, float *destination, ptrdiff_t first_pooled_row,
+                               ptrdiff_t pooled_height, ptrdiff_t row_stride);
+
+/// `musicindex_winograd4_pool` without the processor dispatch (for tests).
+void musicindex_winograd4_pool_portable(const float *products, ptrdiff_t channels, ptrdiff_t rows, ptrdiff_t width,
+                                        const float *bias, float *destination, ptrdiff_t first_pooled_row,
+                                        ptrdiff_t pooled_height, ptrdiff_t row_stride);
+
 #endif

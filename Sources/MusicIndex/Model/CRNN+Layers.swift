@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 
 /// The layers of `CRNN.forward`: convolution blocks, the GRU, the classifier.
@@ -25,21 +26,21 @@ extension CRNN {
             if block.usesWinograd(architecture) {
                 // Strips of output rows, so that each strip's transformed inputs stay in the
                 // cache for the products that read them. Product j of a strip:
-                // M_j [c_out, rows * pairs] = U_j [c_out, c_in * 3] X_j; the output transform
-                // pools pairs and rows, adds the bias and applies ReLU.
-                let pairs = convolvedWidth / 2, depth = block.channelsIn * 3
+                // M_j [c_out, rows * quads] = U_j [c_out, c_in * 3] X_j; the output transform
+                // pools pairs of columns and of rows, adds the bias and applies ReLU.
+                let quads = Self.winogradQuads(width: convolvedWidth), depth = block.channelsIn * 3
                 let pooledHeight = convolvedHeight / 2
-                let stripRows = Self.winogradStripRows(channelsIn: block.channelsIn, pairs: pairs)
+                let stripRows = Self.winogradStripRows(channelsIn: block.channelsIn, quads: quads)
                 let last = index == blocks.count - 1
                 let destination = last ? workspace.gruInput + n * plan.steps : output
-                let rowStride = last ? plan.batch * plan.steps : pairs
+                let rowStride = last ? plan.batch * plan.steps : convolvedWidth / 2
                 var first = 0
                 while first < 2 * pooledHeight {
-                    let end = min(2 * pooledHeight, first + stripRows), columns = (end - first) * pairs
+                    let end = min(2 * pooledHeight, first + stripRows), columns = (end - first) * quads
                     Self.winogradExpand(input, channels: block.channelsIn, height: height, width: width,
                                         rows: first..<end, into: workspace.columns)
                     block.winogradWeights.withUnsafeBufferPointer { weights in
-                        for j in 0..<4 {
+                        for j in 0..<6 {
                             BLAS.gemm(m: block.channelsOut, n: columns, k: depth,
                                       a: weights.baseAddress! + j * block.channelsOut * depth, lda: depth,
                                       b: workspace.columns + j * depth * columns, ldb: columns,
@@ -48,7 +49,7 @@ extension CRNN {
                     }
                     block.bias.withUnsafeBufferPointer { bias in
                         Self.winogradPoolBiasReLU(workspace.convolved, channels: block.channelsOut, rows: end - first,
-                                                  pairs: pairs, bias: bias.baseAddress!, into: destination,
+                                                  width: convolvedWidth, bias: bias.baseAddress!, into: destination,
                                                   firstPooledRow: first / 2, pooledHeight: pooledHeight,
                                                   rowStride: rowStride)
                     }
@@ -269,136 +270,48 @@ extension CRNN {
         }
     }
 
+    /// Output quads of a Winograd F(4,3) row `width` wide: four outputs each, as many as cover
+    /// the floor(width / 2) pooled columns (a last quad may cover one pool only).
+    static func winogradQuads(width: Int) -> Int { (width / 2 + 1) / 2 }
+
     /// Output rows per strip of a Winograd convolution: an even number (pools take row pairs),
-    /// at least 2, such that a strip's four transformed inputs take about 384 KB.
-    static func winogradStripRows(channelsIn: Int, pairs: Int) -> Int {
-        max(2, (96 * 1024 / max(1, 12 * channelsIn * pairs)) / 2 * 2)
+    /// at least 2, such that a strip's six transformed inputs take about 384 KB.
+    static func winogradStripRows(channelsIn: Int, quads: Int) -> Int {
+        max(2, (96 * 1024 / max(1, 18 * channelsIn * quads)) / 2 * 2)
     }
 
-    /// The four transformed inputs of a Winograd F(2,3) convolution along the time axis (3x3
+    /// The six transformed inputs of a Winograd F(4,3) convolution along the time axis (3x3
     /// kernel, padding 1, stride 1) of an image [channels, height, width], for the output rows
-    /// `rows`: X_j [channels * 3, rows.count * pairs] (pairs = width / 2, floor), product j's
-    /// input, X_j after X_(j-1). For output pixels (y, 2t) and (y, 2t + 1), with d0...d3 the
-    /// padded input row y + dy - 1 at columns 2t - 1 ... 2t + 2 of channel c, row (c * 3 + dy),
-    /// column (y - rows.lowerBound) * pairs + t of X_0...X_3 holds d0 - d2, d1 + d2, d2 - d1 and
-    /// d1 - d3; the products with the transformed kernel rows (`Block.winogradWeights`) give
-    /// the two outputs as m0 + m1 + m2 and m1 - m2 - m3. A column past an odd width's last pair
-    /// is never needed: 2x2 pooling drops it.
+    /// `rows`: X_j [channels * 3, rows.count * quads] (`winogradQuads`), product j's input, X_j
+    /// after X_(j-1). For output pixels (y, 4t ... 4t + 3), with d0 ... d5 the padded input row
+    /// y + dy - 1 at columns 4t - 1 ... 4t + 4 of channel c, row (c * 3 + dy), column
+    /// (y - rows.lowerBound) * quads + t of X_0 ... X_5 holds 4 d0 - 5 d2 + d4,
+    /// d3 + d4 - 4 (d1 + d2), 4 (d1 - d2) + d4 - d3, 2 (d3 - d1) + d4 - d2,
+    /// 2 (d1 - d3) + d4 - d2 and 4 d1 - 5 d3 + d5 (B^T d); the products with the transformed
+    /// kernel rows (`Block.winogradWeights`) give the four outputs as A^T m
+    /// (`winogradPoolBiasReLU`). Columns past floor(width / 2) pairs are never needed: 2x2
+    /// pooling drops them. The loops are C (`musicindex_winograd4_expand`), whose vector
+    /// shuffles Swift does not generate well.
     static func winogradExpand(_ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
                                rows: Range<Int>, into expanded: UnsafeMutablePointer<Float>) {
-        let pairs = width / 2, columns = rows.count * pairs, depth = channels * 3
-        let productStride = depth * columns
-        // One input row with 16 zeros either side (and up to 8 pairs' worth more on the right),
-        // so that eight pairs at a time load without bounds checks.
-        let blocks = (pairs + 7) / 8
-        let paddedLength = 16 + max(width, 16 * blocks + 2) + 16
-        let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedLength)
-        defer { padded.deallocate() }
-        padded.initialize(repeating: 0, count: paddedLength)
-        let p = padded + 16
-        for channel in 0..<channels {
-            // Input row yy is kernel row dy of output row yy + 1 - dy: up to three lines of
-            // each product take its transformed values.
-            for yy in (rows.lowerBound - 1)...rows.upperBound {
-                var lines = (expanded, expanded, expanded), lineCount = 0
-                for dy in 0..<3 {
-                    let y = yy + 1 - dy
-                    guard rows.contains(y) else { continue }
-                    let line = expanded + (channel * 3 + dy) * columns + (y - rows.lowerBound) * pairs
-                    switch lineCount {
-                    case 0: lines.0 = line
-                    case 1: lines.1 = line
-                    default: lines.2 = line
-                    }
-                    lineCount += 1
-                }
-                guard yy >= 0 && yy < height else {
-                    // A padding row.
-                    for k in 0..<lineCount {
-                        let line = k == 0 ? lines.0 : k == 1 ? lines.1 : lines.2
-                        for j in 0..<4 { (line + j * productStride).update(repeating: 0, count: pairs) }
-                    }
-                    continue
-                }
-                p.update(from: input + (channel * height + yy) * width, count: width)
-                // Pairs t0 ..< t0 + 8: d0 = p[2t - 1] (odd values from 2t0 - 2), d1 = p[2t] and
-                // d2 = p[2t + 1] (from 2t0), d3 = p[2t + 2] (even values from 2t0 + 2).
-                for block in 0..<blocks {
-                    let x = 16 * block, t0 = 8 * block
-                    let before = UnsafeRawPointer(p + x - 2).loadUnaligned(as: SIMD16<Float>.self)
-                    let here = UnsafeRawPointer(p + x).loadUnaligned(as: SIMD16<Float>.self)
-                    let after = UnsafeRawPointer(p + x + 2).loadUnaligned(as: SIMD16<Float>.self)
-                    let d0 = before.oddHalf, d1 = here.evenHalf, d2 = here.oddHalf, d3 = after.evenHalf
-                    let values = (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
-                    @inline(__always) func store(_ line: UnsafeMutablePointer<Float>) {
-                        if t0 + 8 <= pairs {
-                            let raw = UnsafeMutableRawPointer(line + t0)
-                            let stride = productStride * MemoryLayout<Float>.stride
-                            raw.storeBytes(of: values.0, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: values.1, toByteOffset: stride, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: values.2, toByteOffset: 2 * stride, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: values.3, toByteOffset: 3 * stride, as: SIMD8<Float>.self)
-                        } else {
-                            for lane in 0..<(pairs - t0) {
-                                line[t0 + lane] = values.0[lane]
-                                line[productStride + t0 + lane] = values.1[lane]
-                                line[2 * productStride + t0 + lane] = values.2[lane]
-                                line[3 * productStride + t0 + lane] = values.3[lane]
-                            }
-                        }
-                    }
-                    if lineCount > 0 { store(lines.0) }
-                    if lineCount > 1 { store(lines.1) }
-                    if lineCount > 2 { store(lines.2) }
-                }
-            }
-        }
+        let count = musicindex_winograd4_scratch_count(width)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { scratch.deallocate() }
+        musicindex_winograd4_expand(input, channels, height, width, rows.lowerBound, rows.upperBound, expanded, scratch)
     }
 
-    /// The output transform of a strip's Winograd products with 2x2 max pooling, bias and
-    /// ReLU: from M_0...M_3 [channels, rows * pairs] (one after the other, `rows` even) to
-    /// pooled rows `firstPooledRow ..< firstPooledRow + rows / 2` of `pooledHeight`, as
-    /// `poolBiasReLU` writes them. Output pair t of a row is (m0 + m1 + m2, m1 - m2 - m3), and
-    /// its maximum is the pool's maximum along time, so the convolution output itself is never
-    /// stored.
-    static func winogradPoolBiasReLU(_ products: UnsafePointer<Float>, channels: Int, rows: Int, pairs: Int,
+    /// The output transform of a strip's Winograd F(4,3) products with 2x2 max pooling, bias
+    /// and ReLU: from M_0 ... M_5 [channels, rows * quads] (one after the other, `rows` even)
+    /// of a `width`-wide convolution to pooled rows `firstPooledRow ..< firstPooledRow + rows / 2`
+    /// of `pooledHeight`, as `poolBiasReLU` writes them. The outputs of quad t are
+    /// m0 + m1 + m2 + m3 + m4, m1 - m2 + 2 (m3 - m4), m1 + m2 + 4 (m3 + m4) and
+    /// m1 - m2 + 8 (m3 - m4) + m5 (A^T m), and the maxima of their pairs are the pools' maxima
+    /// along time, so the convolution output itself is never stored.
+    static func winogradPoolBiasReLU(_ products: UnsafePointer<Float>, channels: Int, rows: Int, width: Int,
                                      bias: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>,
                                      firstPooledRow: Int, pooledHeight: Int, rowStride: Int) {
-        let columns = rows * pairs, productStride = channels * columns
-        let m0 = products, m1 = products + productStride, m2 = products + 2 * productStride,
-            m3 = products + 3 * productStride
-        for channel in 0..<channels {
-            let shift = bias[channel]
-            for y in 0..<(rows / 2) {
-                let out = destination + (channel * pooledHeight + firstPooledRow + y) * rowStride
-                let top = channel * columns + 2 * y * pairs, bottom = top + pairs
-                var t = 0
-                @inline(__always) func load(_ m: UnsafePointer<Float>, _ index: Int) -> SIMD8<Float> {
-                    UnsafeRawPointer(m + index).loadUnaligned(as: SIMD8<Float>.self)
-                }
-                // (The standard library's generic pointwiseMax is not inlined here.)
-                @inline(__always) func larger(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
-                    a.replacing(with: b, where: b .> a)
-                }
-                while t + 8 <= pairs {
-                    let a = top + t, b = bottom + t
-                    let (a0, a1, a2, a3) = (load(m0, a), load(m1, a), load(m2, a), load(m3, a))
-                    let (b0, b1, b2, b3) = (load(m0, b), load(m1, b), load(m2, b), load(m3, b))
-                    let upper = larger(a0 + a1 + a2, a1 - a2 - a3)
-                    let lower = larger(b0 + b1 + b2, b1 - b2 - b3)
-                    let pooled = larger(larger(upper, lower) + shift, SIMD8(repeating: 0))
-                    UnsafeMutableRawPointer(out + t).storeBytes(of: pooled, as: SIMD8<Float>.self)
-                    t += 8
-                }
-                while t < pairs {
-                    let a = top + t, b = bottom + t
-                    let upper = max(m0[a] + m1[a] + m2[a], m1[a] - m2[a] - m3[a])
-                    let lower = max(m0[b] + m1[b] + m2[b], m1[b] - m2[b] - m3[b])
-                    out[t] = max(max(upper, lower) + shift, 0)
-                    t += 1
-                }
-            }
-        }
+        musicindex_winograd4_pool(products, channels, rows, width, bias, destination, firstPooledRow, pooledHeight,
+                                  rowStride)
     }
 
     /// Max pooling (size = stride = `pool`, floor), then the per-channel bias and ReLU, from

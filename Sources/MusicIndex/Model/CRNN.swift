@@ -12,9 +12,9 @@ import Synchronization
 /// Computation for a batch of N segments of T frames (`forward`):
 /// 1. per segment, per block: the convolution as SGEMMs, then max pooling, the folded bias
 ///    and ReLU in one pass (bias and ReLU commute with the max). A block with c_in * k >= 32
-///    and the contract's 3x3 kernel, padding 1 and 2x2 pools runs as Winograd F(2,3) products
-///    along the time axis (`winogradExpand`): four SGEMMs of depth c_in * 3 over half the
-///    columns, two thirds of the direct multiplications, in strips of rows that stay in the
+///    and the contract's 3x3 kernel, padding 1 and 2x2 pools runs as Winograd F(4,3) products
+///    along the time axis (`winogradExpand`): six SGEMMs of depth c_in * 3 over a quarter of
+///    the columns, half the direct multiplications, in strips of rows that stay in the
 ///    cache, with the pooling fused into the output transform (`winogradPoolBiasReLU`); other
 ///    blocks with c_in * k >= 32 copy their input once per kernel column (`rowExpand`) and run
 ///    one SGEMM per kernel row, adding up; a one-channel 3x3 block with 2x2 pools (the first
@@ -44,10 +44,11 @@ final class CRNN: Sendable {
         /// The same weights by kernel row: [k][channelsOut, channelsIn * k], the product of
         /// kernel row dy with (c_in, dx) (see `convolve`).
         let rowWeights: [Float]
-        /// For a 3-wide kernel, the weights of the Winograd F(2,3) products along the time axis
-        /// (see `CRNN.winogradExpand`): [4][channelsOut, channelsIn * k], entry (c, ci * k + dy)
-        /// of product j from kernel row (g0, g1, g2) = W[c, ci, dy, 0...2] as g0,
-        /// (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2 and g2; empty for other kernels.
+        /// For a 3-wide kernel, the weights of the Winograd F(4,3) products along the time axis
+        /// (see `CRNN.winogradExpand`): [6][channelsOut, channelsIn * k], entry (c, ci * k + dy)
+        /// of product j from kernel row (g0, g1, g2) = W[c, ci, dy, 0...2] as g0 / 4,
+        /// -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6, (g0 + 2 g1 + 4 g2) / 24,
+        /// (g0 - 2 g1 + 4 g2) / 24 and g2 (computed in Double); empty for other kernels.
         let winogradWeights: [Float]
         let bias: [Float]
 
@@ -59,17 +60,16 @@ final class CRNN: Sendable {
             var transformed = [Float]()
             if kernel == 3 {
                 let size = channelsOut * channelsIn * kernel
-                transformed = [Float](repeating: 0, count: 4 * size)
+                transformed = [Float](repeating: 0, count: 6 * size)
                 for c in 0..<channelsOut {
                     for ci in 0..<channelsIn {
                         for dy in 0..<kernel {
                             let g = ((c * channelsIn + ci) * kernel + dy) * kernel
                             let (g0, g1, g2) = (Double(weight[g]), Double(weight[g + 1]), Double(weight[g + 2]))
                             let column = (c * channelsIn + ci) * kernel + dy
-                            transformed[column] = Float(g0)
-                            transformed[size + column] = Float((g0 + g1 + g2) / 2)
-                            transformed[2 * size + column] = Float((g0 - g1 + g2) / 2)
-                            transformed[3 * size + column] = Float(g2)
+                            let values = [g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6,
+                                          (g0 + 2 * g1 + 4 * g2) / 24, (g0 - 2 * g1 + 4 * g2) / 24, g2]
+                            for (j, value) in values.enumerated() { transformed[j * size + column] = Float(value) }
                         }
                     }
                 }
@@ -102,11 +102,11 @@ final class CRNN: Sendable {
         /// row product still has a useful depth (c_in * k >= 32), for a k-times smaller copy.
         func usesRowProducts(kernel: Int) -> Bool { kernel > 1 && channelsIn * kernel >= 32 }
 
-        /// Whether the convolution runs as Winograd F(2,3) products along the time axis with
+        /// Whether the convolution runs as Winograd F(4,3) products along the time axis with
         /// the 2x2 pooling fused into the output transform (`CRNN.winogradExpand`,
         /// `CRNN.winogradPoolBiasReLU`): a block that would use row products, with a 3x3
-        /// kernel, padding 1 and 2x2 pools. Four products of the row products' depth over half
-        /// the columns: two thirds of their multiplications.
+        /// kernel, padding 1 and 2x2 pools. Six products of the row products' depth over a
+        /// quarter of the columns: half their multiplications.
         func usesWinograd(_ architecture: CRNNArchitecture) -> Bool {
             usesRowProducts(kernel: architecture.convKernel) && architecture.convKernel == 3
                 && architecture.convPadding == 1 && architecture.pool == 2
@@ -256,12 +256,12 @@ final class CRNN: Sendable {
                     columnsCapacity = max(columnsCapacity, CRNN.directScratchCount(height: height, width: width))
                 }
                 if block.usesWinograd(architecture) {
-                    // A strip's four transformed inputs [c_in * 3, rows * pairs] and four
-                    // products [c_out, rows * pairs], pairs = convolvedWidth / 2.
-                    let pairs = convolvedWidth / 2
-                    let rows = CRNN.winogradStripRows(channelsIn: block.channelsIn, pairs: pairs)
-                    columnsCapacity = max(columnsCapacity, 4 * block.channelsIn * 3 * rows * pairs)
-                    convolvedCapacity = max(convolvedCapacity, 4 * block.channelsOut * rows * pairs)
+                    // A strip's six transformed inputs [c_in * 3, rows * quads] and six
+                    // products [c_out, rows * quads].
+                    let quads = CRNN.winogradQuads(width: convolvedWidth)
+                    let rows = CRNN.winogradStripRows(channelsIn: block.channelsIn, quads: quads)
+                    columnsCapacity = max(columnsCapacity, 6 * block.channelsIn * 3 * rows * quads)
+                    convolvedCapacity = max(convolvedCapacity, 6 * block.channelsOut * rows * quads)
                 }
                 height = convolvedHeight / architecture.pool
                 width = convolvedWidth / architecture.pool
