@@ -80,7 +80,8 @@ public struct GenreModel: Sendable {
 
     /// Runs the network on each segment (mel dB [nMels, frames], frames >= `minimumFrames`;
     /// segments may differ in length). Consecutive segments of equal length run together in
-    /// batches of up to `batchSize`; the results do not depend on the batching.
+    /// batches of up to `batchSize`; the results do not depend on the batching beyond
+    /// rounding (OpenBLAS may block products of other sizes differently: about 1e-7).
     public func evaluate(_ segments: [FeatureMatrix], batchSize: Int = 32) throws(ModelInputError) -> [SegmentPrediction] {
         for (index, segment) in segments.enumerated() {
             guard segment.rows == features.nMels else {
