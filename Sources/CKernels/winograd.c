@@ -28,9 +28,37 @@ ptrdiff_t musicindex_winograd4_phase_length(ptrdiff_t width) {
     return ((quads + 7) / 8) * 8 + 2;
 }
 
-ptrdiff_t musicindex_winograd4_scratch_count(ptrdiff_t width) {
-    // The row in four phases (every fourth column), with zeros around it.
-    return 4 * musicindex_winograd4_phase_length(width);
+ptrdiff_t musicindex_winograd4_scratch_count(ptrdiff_t width, ptrdiff_t rows) {
+    // Each input row of a strip (rows + 2 with the rows either side) in four phases (every
+    // fourth column), with zeros around it.
+    return 4 * musicindex_winograd4_phase_length(width) * (rows + 2);
+}
+
+// phase[r * length + i] = column 4 (i - 1) + r of `row`, zero outside the row: eight i at a
+// time straight from the row where all 32 columns exist, one at a time elsewhere.
+static inline __attribute__((always_inline)) void deinterleave(const float *row, ptrdiff_t width, ptrdiff_t length,
+                                                               float *phase) {
+    phase[0] = phase[length] = phase[2 * length] = phase[3 * length] = 0;  // columns -4 ... -1
+    ptrdiff_t i = 1;
+    for (; i + 8 <= length && 4 * (i - 1) + 32 <= width; i += 8) {
+        // 32 values, 4 x 8 transposed: phase r takes values r, r + 4, ..., r + 28.
+        const float *from = row + 4 * (i - 1);
+        const v8f v0 = load8(from), v1 = load8(from + 8), v2 = load8(from + 16), v3 = load8(from + 24);
+        const v8f a = __builtin_shufflevector(v0, v1, 0, 4, 8, 12, 1, 5, 9, 13);
+        const v8f b = __builtin_shufflevector(v2, v3, 0, 4, 8, 12, 1, 5, 9, 13);
+        const v8f c = __builtin_shufflevector(v0, v1, 2, 6, 10, 14, 3, 7, 11, 15);
+        const v8f d = __builtin_shufflevector(v2, v3, 2, 6, 10, 14, 3, 7, 11, 15);
+        store8(phase + i, __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11));
+        store8(phase + length + i, __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15));
+        store8(phase + 2 * length + i, __builtin_shufflevector(c, d, 0, 1, 2, 3, 8, 9, 10, 11));
+        store8(phase + 3 * length + i, __builtin_shufflevector(c, d, 4, 5, 6, 7, 12, 13, 14, 15));
+    }
+    for (; i < length; i++) {
+        for (int r = 0; r < 4; r++) {
+            const ptrdiff_t x = 4 * (i - 1) + r;
+            phase[r * length + i] = x < width ? row[x] : 0.0f;
+        }
+    }
 }
 
 static inline __attribute__((always_inline)) void expand_body(const float *input, ptrdiff_t channels,
@@ -41,9 +69,14 @@ static inline __attribute__((always_inline)) void expand_body(const float *input
     const ptrdiff_t rows = row_end - row_begin, columns = rows * quads, depth = channels * 3;
     const ptrdiff_t product_stride = depth * columns;
     const ptrdiff_t length = musicindex_winograd4_phase_length(width);
-    float *phase = scratch;
-    const float *p0 = phase, *p1 = phase + length, *p2 = phase + 2 * length, *p3 = phase + 3 * length;
     for (ptrdiff_t channel = 0; channel < channels; channel++) {
+        // First every input row of the strip in phases, then the transforms: reading phases
+        // written just before stalls on the store buffer (the loads span several stores).
+        for (ptrdiff_t yy = row_begin - 1; yy <= row_end; yy++) {
+            if (yy < 0 || yy >= height) continue;
+            deinterleave(input + (channel * height + yy) * width, width, length,
+                         scratch + (yy - (row_begin - 1)) * 4 * length);
+        }
         // Input row yy is kernel row dy of output row yy + 1 - dy: up to three lines of each
         // product take its transformed values.
         for (ptrdiff_t yy = row_begin - 1; yy <= row_end; yy++) {
@@ -62,30 +95,8 @@ static inline __attribute__((always_inline)) void expand_body(const float *input
                 }
                 continue;
             }
-            // phase[r][i] = row column 4 (i - 1) + r, zero outside the row: eight i at a time
-            // straight from the row where all 32 columns exist, one at a time elsewhere.
-            const float *row = input + (channel * height + yy) * width;
-            phase[0] = phase[length] = phase[2 * length] = phase[3 * length] = 0;  // columns -4 ... -1
-            ptrdiff_t i = 1;
-            for (; i + 8 <= length && 4 * (i - 1) + 32 <= width; i += 8) {
-                // 32 values, 4 x 8 transposed: phase r takes values r, r + 4, ..., r + 28.
-                const float *from = row + 4 * (i - 1);
-                const v8f v0 = load8(from), v1 = load8(from + 8), v2 = load8(from + 16), v3 = load8(from + 24);
-                const v8f a = __builtin_shufflevector(v0, v1, 0, 4, 8, 12, 1, 5, 9, 13);
-                const v8f b = __builtin_shufflevector(v2, v3, 0, 4, 8, 12, 1, 5, 9, 13);
-                const v8f c = __builtin_shufflevector(v0, v1, 2, 6, 10, 14, 3, 7, 11, 15);
-                const v8f d = __builtin_shufflevector(v2, v3, 2, 6, 10, 14, 3, 7, 11, 15);
-                store8(phase + i, __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11));
-                store8(phase + length + i, __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15));
-                store8(phase + 2 * length + i, __builtin_shufflevector(c, d, 0, 1, 2, 3, 8, 9, 10, 11));
-                store8(phase + 3 * length + i, __builtin_shufflevector(c, d, 4, 5, 6, 7, 12, 13, 14, 15));
-            }
-            for (; i < length; i++) {
-                for (int r = 0; r < 4; r++) {
-                    const ptrdiff_t x = 4 * (i - 1) + r;
-                    phase[r * length + i] = x < width ? row[x] : 0.0f;
-                }
-            }
+            const float *phase = scratch + (yy - (row_begin - 1)) * 4 * length;
+            const float *p0 = phase, *p1 = phase + length, *p2 = phase + 2 * length, *p3 = phase + 3 * length;
             // Quads t0 ..< t0 + 8: d0 ... d5 = padded input columns 4t - 1 ... 4t + 4.
             for (ptrdiff_t t0 = 0; t0 < quads; t0 += 8) {
                 const v8f d0 = load8(p3 + t0), d1 = load8(p0 + t0 + 1), d2 = load8(p1 + t0 + 1),

@@ -189,7 +189,7 @@ struct ModelInferenceTests {
             let quads = CRNN.winogradQuads(width: width), rows = 2 * (height / 2)
             let count = 6 * channels * 3 * rows * quads
             var dispatched = [Float](repeating: .nan, count: count), portable = dispatched
-            var scratch = [Float](repeating: 0, count: musicindex_winograd4_scratch_count(width))
+            var scratch = [Float](repeating: 0, count: musicindex_winograd4_scratch_count(width, rows))
             musicindex_winograd4_expand(input, channels, height, width, 0, rows, &dispatched, &scratch)
             musicindex_winograd4_expand_portable(input, channels, height, width, 0, rows, &portable, &scratch)
             #expect(dispatched.map(\.bitPattern) == portable.map(\.bitPattern), "expand \(height)x\(width)")

@@ -61,8 +61,8 @@ void musicindex_mel_block_portable(const float *power, ptrdiff_t frames, ptrdiff
 /// other in `expanded`; quads = ceil(floor(width / 2) / 2)) holds 4 d0 - 5 d2 + d4,
 /// d3 + d4 - 4 (d1 + d2), 4 (d1 - d2) + d4 - d3, 2 (d3 - d1) + d4 - d2, 2 (d1 - d3) + d4 - d2
 /// and 4 d1 - 5 d3 + d5, for output rows row_begin ..< row_end of an image
-/// [channels, height, width]. `scratch` holds `musicindex_winograd4_scratch_count(width)`
-/// floats.
+/// [channels, height, width]. `scratch` holds
+/// `musicindex_winograd4_scratch_count(width, row_end - row_begin)` floats.
 void musicindex_winograd4_expand(const float *input, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width,
                                  ptrdiff_t row_begin, ptrdiff_t row_end, float *expanded, float *scratch);
 
@@ -71,8 +71,9 @@ void musicindex_winograd4_expand_portable(const float *input, ptrdiff_t channels
                                           ptrdiff_t width, ptrdiff_t row_begin, ptrdiff_t row_end, float *expanded,
                                           float *scratch);
 
-/// The scratch floats `musicindex_winograd4_expand` needs for rows of `width` values.
-ptrdiff_t musicindex_winograd4_scratch_count(ptrdiff_t width);
+/// The scratch floats `musicindex_winograd4_expand` needs for `rows` output rows of `width`
+/// values.
+ptrdiff_t musicindex_winograd4_scratch_count(ptrdiff_t width, ptrdiff_t rows);
 
 /// The output transform of F(4,3) products with 2x2 max pooling, the bias and ReLU: from the
 /// products M_0 ... M_5 [channels, rows * quads] of a strip of `rows` (even) output rows of a

@@ -294,7 +294,7 @@ extension CRNN {
     /// shuffles Swift does not generate well.
     static func winogradExpand(_ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
                                rows: Range<Int>, into expanded: UnsafeMutablePointer<Float>) {
-        let count = musicindex_winograd4_scratch_count(width)
+        let count = musicindex_winograd4_scratch_count(width, rows.count)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: count)
         defer { scratch.deallocate() }
         musicindex_winograd4_expand(input, channels, height, width, rows.lowerBound, rows.upperBound, expanded, scratch)
