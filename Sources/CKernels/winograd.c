@@ -124,6 +124,22 @@ static inline __attribute__((always_inline)) void expand_body(const float *input
     }
 }
 
+#define load1(p) (*(p))
+
+// The output transform A^T m of the quad at column `i` of products m0 ... m5, its four outputs
+// m0 + m1 + m2 + m3 + m4, m1 - m2 + 2 (m3 - m4), m1 + m2 + 4 (m3 + m4) and
+// m1 - m2 + 8 (m3 - m4) + m5 pooled in pairs into `even` and `odd`; the same operations for
+// eight quads (v8f) and for one (float).
+#define OUTPUT_PAIRS(TYPE, LOAD, LARGER, i, even, odd)                                                  \
+    do {                                                                                                \
+        const ptrdiff_t at = (i);                                                                       \
+        const TYPE a0 = LOAD(m0 + at), a1 = LOAD(m1 + at), a2 = LOAD(m2 + at), a3 = LOAD(m3 + at),       \
+                   a4 = LOAD(m4 + at), a5 = LOAD(m5 + at);                                               \
+        const TYPE difference = a1 - a2, sum = a1 + a2, difference34 = a3 - a4, sum34 = a3 + a4;        \
+        (even) = LARGER((sum + sum34) + a0, difference + 2.0f * difference34);                          \
+        (odd) = LARGER(sum + 4.0f * sum34, (difference + 8.0f * difference34) + a5);                    \
+    } while (0)
+
 static inline __attribute__((always_inline)) void pool_body(const float *products, ptrdiff_t channels,
                                                             ptrdiff_t rows, ptrdiff_t width, const float *bias,
                                                             float *destination, ptrdiff_t first_pooled_row,
@@ -142,16 +158,7 @@ static inline __attribute__((always_inline)) void pool_body(const float *product
             for (; t + 8 <= quads; t += 8) {
                 v8f even[2], odd[2];
                 for (int half = 0; half < 2; half++) {
-                    const ptrdiff_t i = (half == 0 ? top : bottom) + t;
-                    const v8f a0 = load8(m0 + i), a1 = load8(m1 + i), a2 = load8(m2 + i), a3 = load8(m3 + i),
-                              a4 = load8(m4 + i), a5 = load8(m5 + i);
-                    const v8f difference = a1 - a2, sum = a1 + a2, difference34 = a3 - a4, sum34 = a3 + a4;
-                    const v8f y0 = (sum + sum34) + a0;
-                    const v8f y1 = difference + 2.0f * difference34;
-                    const v8f y2 = sum + 4.0f * sum34;
-                    const v8f y3 = (difference + 8.0f * difference34) + a5;
-                    even[half] = larger8(y0, y1);
-                    odd[half] = larger8(y2, y3);
+                    OUTPUT_PAIRS(v8f, load8, larger8, (half == 0 ? top : bottom) + t, even[half], odd[half]);
                 }
                 const v8f e = larger8(larger8(even[0], even[1]) + shift, zero);
                 const v8f o = larger8(larger8(odd[0], odd[1]) + shift, zero);
@@ -171,15 +178,7 @@ static inline __attribute__((always_inline)) void pool_body(const float *product
             for (; t < quads; t++) {
                 float even1[2], odd1[2];
                 for (int half = 0; half < 2; half++) {
-                    const ptrdiff_t i = (half == 0 ? top : bottom) + t;
-                    const float a0 = m0[i], a1 = m1[i], a2 = m2[i], a3 = m3[i], a4 = m4[i], a5 = m5[i];
-                    const float difference = a1 - a2, sum = a1 + a2, difference34 = a3 - a4, sum34 = a3 + a4;
-                    const float y0 = (sum + sum34) + a0;
-                    const float y1 = difference + 2.0f * difference34;
-                    const float y2 = sum + 4.0f * sum34;
-                    const float y3 = (difference + 8.0f * difference34) + a5;
-                    even1[half] = larger1(y0, y1);
-                    odd1[half] = larger1(y2, y3);
+                    OUTPUT_PAIRS(float, load1, larger1, (half == 0 ? top : bottom) + t, even1[half], odd1[half]);
                 }
                 out[2 * t] = larger1(larger1(even1[0], even1[1]) + shift, 0.0f);
                 if (2 * t + 1 < pairs) out[2 * t + 1] = larger1(larger1(odd1[0], odd1[1]) + shift, 0.0f);
