@@ -103,7 +103,9 @@ public struct LibraryScanner: Sendable {
 
         // The walk runs on its own thread and hands the workers each new or changed file as
         // soon as it finds it, so reading starts with the first folder.
-        let pending = WorkQueue<PendingFile>()
+        // Largest files first: the last files a worker takes are then the short ones, so the
+        // workers finish close together instead of one waiting out another's long file.
+        let pending = WorkQueue<PendingFile>(priority: { $0.file.size })
         let walked = WalkHandOver()
         let (roots, tagsOnly, hasClassifier) = (options.roots, options.tagsOnly, classifier != nil)
         let modelHashes = analysedByModel

@@ -94,36 +94,51 @@ func runConcurrently<Item: Sendable, Output: Sendable>(
 
 /// Items for `runConcurrently`'s workers, appended while they work; `close` says that no
 /// more will come.
+///
+/// Without a priority, items are taken in the order they were appended. With one, the
+/// waiting item of highest priority is taken first (ties in the order appended): a scan
+/// takes its largest files first, so that the workers do not finish one long file each
+/// while the others wait at the end.
 final class WorkQueue<Item: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
-    // Guarded by `condition`.
-    private var items: [Item] = []
+    private let priority: (@Sendable (Item) -> Int64)?
+    // Guarded by `condition`. Without a priority, `waiting` is a FIFO read from `taken`; with
+    // one, a binary max-heap on (priority, -sequence).
+    private var waiting: [(item: Item, priority: Int64, sequence: Int)] = []
     private var taken = 0
+    private var appended = 0
     private var closed = false
+
+    init(priority: (@Sendable (Item) -> Int64)? = nil) {
+        self.priority = priority
+    }
 
     /// Items appended so far.
     var count: Int {
         condition.lock()
         defer { condition.unlock() }
-        return items.count
+        return appended
     }
 
     var isClosedAndEmpty: Bool {
         condition.lock()
         defer { condition.unlock() }
-        return closed && taken == items.count
+        return closed && isEmpty
     }
+
+    /// Guarded by `condition`.
+    private var isEmpty: Bool { priority == nil ? taken == waiting.count : waiting.isEmpty }
 
     func append(_ item: Item) {
         condition.lock()
-        items.append(item)
+        insert(item)
         condition.signal()
         condition.unlock()
     }
 
     func append(contentsOf more: [Item]) {
         condition.lock()
-        items.append(contentsOf: more)
+        for item in more { insert(item) }
         condition.broadcast()
         condition.unlock()
     }
@@ -142,13 +157,62 @@ final class WorkQueue<Item: Sendable>: @unchecked Sendable {
         defer { condition.unlock() }
         while true {
             if isCancelled() { return nil }
-            if taken < items.count {
-                taken += 1
-                return items[taken - 1]
-            }
+            if !isEmpty { return removeFirst() }
             if closed { return nil }
             _ = condition.wait(until: Date(timeIntervalSinceNow: poll))
         }
+    }
+
+    // MARK: Storage (guarded by `condition`)
+
+    private func insert(_ item: Item) {
+        let entry = (item: item, priority: priority?(item) ?? 0, sequence: appended)
+        appended += 1
+        waiting.append(entry)
+        guard priority != nil else { return }
+        var child = waiting.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard precedes(child, parent) else { break }
+            waiting.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private func removeFirst() -> Item {
+        guard priority != nil else {
+            taken += 1
+            let item = waiting[taken - 1].item
+            // Drop what was taken once it is most of the array, so a long scan does not keep
+            // every item it ever queued.
+            if taken >= 1024 && taken * 2 >= waiting.count {
+                waiting.removeFirst(taken)
+                taken = 0
+            }
+            return item
+        }
+        let first = waiting[0].item
+        let last = waiting.removeLast()
+        if !waiting.isEmpty {
+            waiting[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var best = parent
+                if left < waiting.count && precedes(left, best) { best = left }
+                if right < waiting.count && precedes(right, best) { best = right }
+                if best == parent { break }
+                waiting.swapAt(parent, best)
+                parent = best
+            }
+        }
+        return first
+    }
+
+    /// Whether the entry at `a` is taken before the one at `b`.
+    private func precedes(_ a: Int, _ b: Int) -> Bool {
+        let (x, y) = (waiting[a], waiting[b])
+        return x.priority != y.priority ? x.priority > y.priority : x.sequence < y.sequence
     }
 }
 
