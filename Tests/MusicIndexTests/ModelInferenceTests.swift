@@ -206,6 +206,46 @@ struct ModelInferenceTests {
         }
     }
 
+    @Test("the convolution products (own AVX-512 kernel or OpenBLAS) give Double sums' results and write only C")
+    func productsMatchDoubleSums() {
+        // Full and partial tiles in both directions (8 rows, 48 columns), depth 0 to beyond
+        // the CRNN's, and strides larger than the matrices: the padding must stay untouched.
+        var generator = SeededGenerator(seed: 11)
+        for (m, n, k) in [(32, 320, 48), (32, 256, 96), (32, 64, 96), (8, 48, 1), (1, 1, 1), (7, 17, 5), (13, 95, 33),
+                          (9, 49, 0), (16, 16, 300), (3, 130, 7), (40, 47, 64)] {
+            let (lda, ldb, ldc) = (k + 3, n + 5, n + 2)
+            let a = (0..<(m * lda)).map { _ in Float.random(in: -1...1, using: &generator) }
+            let b = (0..<(max(k, 1) * ldb)).map { _ in Float.random(in: -2...2, using: &generator) }
+            var c = [Float](repeating: .nan, count: m * ldc)
+            CRNN.product(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: &c, ldc: ldc)
+            var worst = 0.0
+            for i in 0..<m {
+                for j in 0..<ldc {
+                    let actual = c[i * ldc + j]
+                    guard j < n else {
+                        #expect(actual.isNaN, "\(m)x\(n)x\(k): padding (\(i), \(j)) written")
+                        continue
+                    }
+                    var sum = 0.0, magnitude = 0.0
+                    for p in 0..<k {
+                        let term = Double(a[i * lda + p]) * Double(b[p * ldb + j])
+                        sum += term
+                        magnitude += abs(term)
+                    }
+                    worst = max(worst, abs(Double(actual) - sum) / max(magnitude, 1e-30))
+                    #expect(abs(Double(actual) - sum) <= 1e-6 * magnitude, "\(m)x\(n)x\(k) (\(i), \(j)): \(actual) vs \(sum)")
+                }
+            }
+            #expect(worst < 1e-6)
+        }
+        // Without AVX-512F the kernel declines and leaves C as it was.
+        var c: [Float] = [.nan]
+        let ran = musicindex_sgemm(1, 1, 1, [2], 1, [3], 1, &c, 1)
+        #expect(ran == musicindex_sgemm_available())
+        #expect(ran == 0 ? c[0].isNaN : c[0] == 6)
+        #expect(CRNN.ownProductKernel == (musicindex_sgemm_available() != 0))
+    }
+
     @Test("the shortest accepted segment is the minimum; one frame less and wrong mel bands are refused")
     func inputChecks() throws {
         let (model, network, file) = try Self.model("medium")

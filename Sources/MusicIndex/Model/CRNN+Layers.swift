@@ -41,10 +41,10 @@ extension CRNN {
                                         rows: first..<end, into: workspace.columns)
                     block.winogradWeights.withUnsafeBufferPointer { weights in
                         for j in 0..<6 {
-                            BLAS.gemm(m: block.channelsOut, n: columns, k: depth,
-                                      a: weights.baseAddress! + j * block.channelsOut * depth, lda: depth,
-                                      b: workspace.columns + j * depth * columns, ldb: columns,
-                                      c: workspace.convolved + j * block.channelsOut * columns, ldc: columns)
+                            Self.product(m: block.channelsOut, n: columns, k: depth,
+                                         a: weights.baseAddress! + j * block.channelsOut * depth, lda: depth,
+                                         b: workspace.columns + j * depth * columns, ldb: columns,
+                                         c: workspace.convolved + j * block.channelsOut * columns, ldc: columns)
                         }
                     }
                     block.bias.withUnsafeBufferPointer { bias in
@@ -103,6 +103,19 @@ extension CRNN {
             }
             swap(&input, &output)
         }
+    }
+
+    /// Whether `product` runs musicindex's own kernel (AVX-512F) rather than OpenBLAS.
+    static let ownProductKernel = musicindex_sgemm_available() != 0
+
+    /// C = A B, all row-major (A [m, k], B [k, n], C [m, n], overwritten), for the Winograd
+    /// products: musicindex's own AVX-512 kernel where the processor has AVX-512F (these
+    /// products are small enough that OpenBLAS's packing costs more than it saves, and
+    /// OpenBLAS may be told to use narrower kernels), OpenBLAS otherwise.
+    static func product(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                        c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if ownProductKernel && musicindex_sgemm(m, n, k, a, lda, b, ldb, c, ldc) != 0 { return }
+        BLAS.gemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
     }
 
     /// im2col for a stride-1 convolution: from an image [channels, height, width] to the
