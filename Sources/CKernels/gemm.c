@@ -1,10 +1,13 @@
 #include "musicindex_kernels.h"
 
-// C = A B for the CRNN's small products (a few dozen rows, depth up to a few hundred, a few
-// hundred columns): no packing, since A and a 48-column panel of B both stay in the first-level
-// cache; a tile of 8 rows by 48 columns keeps 24 sixteen-float accumulators in registers, and
-// each step of the depth loop reads three vectors of one B row and broadcasts eight values of
-// one A column. Every output is a fused multiply-add chain over p = 0 ..< k in order.
+// C = A B (or C + A B) for the CRNN's products: convolutions of a few dozen output channels
+// and the GRU's gate projections. No packing: a tile of 8 rows by 48 columns keeps 24
+// sixteen-float accumulators in registers, and each step of the depth loop reads three
+// vectors of one B row and broadcasts eight values of one A column. The depth is taken in
+// chunks of 128, so that a chunk of a 48-column panel of B (24 KB) stays in the first-level
+// cache while every row tile reads it; a tile's sums go through C between chunks, exactly
+// (they are floats either way). Every output is one chain of fused multiply-adds over
+// p = 0 ..< k in order, starting from 0 or from C.
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -12,21 +15,24 @@
 #define TILE_ROWS 8
 #define TILE_VECTORS 3
 #define TILE_COLUMNS (16 * TILE_VECTORS)
+#define DEPTH_CHUNK 128
 
 // One tile of `rows` x `vectors` sixteen-column vectors (constants after inlining, so the
-// accumulators live in registers); `masks` cut the columns past the matrix's last one.
+// accumulators live in registers); `masks` cut the columns past the matrix's last one. A's
+// element (r, p) is a[r * lda + p], or a[p * lda + r] when `transposed`.
 static inline __attribute__((always_inline, target("avx512f"))) void tile(
-    int rows, int vectors, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c,
-    ptrdiff_t ldc, const __mmask16 masks[TILE_VECTORS]) {
+    int rows, int vectors, int transposed, int accumulate, ptrdiff_t k, const float *a, ptrdiff_t lda,
+    const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc, const __mmask16 masks[TILE_VECTORS]) {
     __m512 acc[TILE_ROWS][TILE_VECTORS];
     for (int r = 0; r < rows; r++)
-        for (int v = 0; v < vectors; v++) acc[r][v] = _mm512_setzero_ps();
+        for (int v = 0; v < vectors; v++)
+            acc[r][v] = accumulate ? _mm512_maskz_loadu_ps(masks[v], c + r * ldc + 16 * v) : _mm512_setzero_ps();
     for (ptrdiff_t p = 0; p < k; p++) {
         const float *row = b + p * ldb;
         __m512 x[TILE_VECTORS];
         for (int v = 0; v < vectors; v++) x[v] = _mm512_maskz_loadu_ps(masks[v], row + 16 * v);
         for (int r = 0; r < rows; r++) {
-            const __m512 weight = _mm512_set1_ps(a[r * lda + p]);
+            const __m512 weight = _mm512_set1_ps(transposed ? a[p * lda + r] : a[r * lda + p]);
             for (int v = 0; v < vectors; v++) acc[r][v] = _mm512_fmadd_ps(weight, x[v], acc[r][v]);
         }
     }
@@ -34,43 +40,56 @@ static inline __attribute__((always_inline, target("avx512f"))) void tile(
         for (int v = 0; v < vectors; v++) _mm512_mask_storeu_ps(c + r * ldc + 16 * v, masks[v], acc[r][v]);
 }
 
-#define TILE_CASE(R, V) \
-    case (R) * 4 + (V): tile((R), (V), k, a, lda, b, ldb, c, ldc, masks); break;
-#define TILE_CASES(R) TILE_CASE(R, 1) TILE_CASE(R, 2) TILE_CASE(R, 3)
+#define TILE_CASE(R, V, T) \
+    case ((R) * 4 + (V)) * 2 + (T): tile((R), (V), (T), accumulate, k, a, lda, b, ldb, c, ldc, masks); break;
+#define TILE_CASES(R) \
+    TILE_CASE(R, 1, 0) TILE_CASE(R, 2, 0) TILE_CASE(R, 3, 0) TILE_CASE(R, 1, 1) TILE_CASE(R, 2, 1) TILE_CASE(R, 3, 1)
 
-static __attribute__((target("avx512f"))) void any_tile(int rows, int vectors, ptrdiff_t k, const float *a,
-                                                         ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c,
-                                                         ptrdiff_t ldc, const __mmask16 masks[TILE_VECTORS]) {
-    switch (rows * 4 + vectors) {
+// Any tile of 1 ... 8 rows and 1 ... 3 vectors.
+static __attribute__((target("avx512f"))) void any_tile(int rows, int vectors, int transposed, int accumulate,
+                                                         ptrdiff_t k, const float *a, ptrdiff_t lda, const float *b,
+                                                         ptrdiff_t ldb, float *c, ptrdiff_t ldc,
+                                                         const __mmask16 masks[TILE_VECTORS]) {
+    switch ((rows * 4 + vectors) * 2 + transposed) {
         TILE_CASES(1) TILE_CASES(2) TILE_CASES(3) TILE_CASES(4)
         TILE_CASES(5) TILE_CASES(6) TILE_CASES(7) TILE_CASES(8)
         default: break;
     }
 }
 
-static __attribute__((target("avx512f"))) void sgemm_avx512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a,
+static __attribute__((target("avx512f"))) void sgemm_avx512(int transposed, int accumulate, ptrdiff_t m,
+                                                             ptrdiff_t n, ptrdiff_t k, const float *a,
                                                              ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c,
                                                              ptrdiff_t ldc) {
-    const __mmask16 full[TILE_VECTORS] = {0xFFFF, 0xFFFF, 0xFFFF};
-    ptrdiff_t j = 0;
-    for (; j + TILE_COLUMNS <= n; j += TILE_COLUMNS) {
-        ptrdiff_t i = 0;
-        for (; i + TILE_ROWS <= m; i += TILE_ROWS)
-            tile(TILE_ROWS, TILE_VECTORS, k, a + i * lda, lda, b + j, ldb, c + i * ldc + j, ldc, full);
-        if (i < m) any_tile((int)(m - i), TILE_VECTORS, k, a + i * lda, lda, b + j, ldb, c + i * ldc + j, ldc, full);
-    }
-    if (j < n) {
-        const ptrdiff_t rest = n - j;
-        const int vectors = (int)((rest + 15) / 16);
+    for (ptrdiff_t j = 0; j < n; j += TILE_COLUMNS) {
+        const ptrdiff_t width = n - j < TILE_COLUMNS ? n - j : TILE_COLUMNS;
+        const int vectors = (int)((width + 15) / 16);
         __mmask16 masks[TILE_VECTORS];
         for (int v = 0; v < TILE_VECTORS; v++) {
-            const ptrdiff_t left = rest - 16 * v;
+            const ptrdiff_t left = width - 16 * v;
             masks[v] = left >= 16 ? (__mmask16)0xFFFF : left > 0 ? (__mmask16)((1u << left) - 1) : (__mmask16)0;
         }
-        for (ptrdiff_t i = 0; i < m; i += TILE_ROWS) {
-            const int rows = (int)(m - i < TILE_ROWS ? m - i : TILE_ROWS);
-            any_tile(rows, vectors, k, a + i * lda, lda, b + j, ldb, c + i * ldc + j, ldc, masks);
-        }
+        // Depth 0 still writes C = 0 unless accumulating.
+        ptrdiff_t p = 0;
+        do {
+            const ptrdiff_t depth = k - p < DEPTH_CHUNK ? k - p : DEPTH_CHUNK;
+            const int add = accumulate || p > 0;
+            const float *panel = b + p * ldb + j;
+            for (ptrdiff_t i = 0; i < m; i += TILE_ROWS) {
+                const float *rows_a = transposed ? a + p * lda + i : a + i * lda + p;
+                float *rows_c = c + i * ldc + j;
+                if (m - i >= TILE_ROWS && vectors == TILE_VECTORS) {
+                    if (transposed)
+                        tile(TILE_ROWS, TILE_VECTORS, 1, add, depth, rows_a, lda, panel, ldb, rows_c, ldc, masks);
+                    else
+                        tile(TILE_ROWS, TILE_VECTORS, 0, add, depth, rows_a, lda, panel, ldb, rows_c, ldc, masks);
+                } else {
+                    const int rows = (int)(m - i < TILE_ROWS ? m - i : TILE_ROWS);
+                    any_tile(rows, vectors, transposed, add, depth, rows_a, lda, panel, ldb, rows_c, ldc, masks);
+                }
+            }
+            p += depth;
+        } while (p < k);
     }
 }
 #endif
@@ -83,14 +102,16 @@ int musicindex_sgemm_available(void) {
 #endif
 }
 
-int musicindex_sgemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *b,
-                     ptrdiff_t ldb, float *c, ptrdiff_t ldc) {
+int musicindex_sgemm(int transpose_a, int accumulate, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a,
+                     ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc) {
 #if defined(__x86_64__)
     if (__builtin_cpu_supports("avx512f")) {
-        if (m > 0 && n > 0) sgemm_avx512(m, n, k, a, lda, b, ldb, c, ldc);
+        if (m > 0 && n > 0 && (k > 0 || !accumulate))
+            sgemm_avx512(transpose_a ? 1 : 0, accumulate ? 1 : 0, m, n, k, a, lda, b, ldb, c, ldc);
         return 1;
     }
 #endif
-    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc;
+    (void)transpose_a; (void)accumulate; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c;
+    (void)ldc;
     return 0;
 }

@@ -91,14 +91,15 @@ void musicindex_winograd4_pool_portable(const float *products, ptrdiff_t channel
                                         const float *bias, float *destination, ptrdiff_t first_pooled_row,
                                         ptrdiff_t pooled_height, ptrdiff_t row_stride);
 
-/// C = A B for row-major A [m, k] (row stride lda), B [k, n] (ldb) and C [m, n] (ldc), written
-/// over C, on processors with AVX-512F: each output is a chain of fused multiply-adds over
-/// p = 0 ..< k in order, tiles of 8 rows by 48 columns, no packing (for products whose A and a
-/// 48-column panel of B fit the first-level cache, as the CRNN's convolutions do). Returns 1
-/// when it computed C, 0 when the processor lacks AVX-512F (C untouched; the caller then
-/// uses BLAS).
-int musicindex_sgemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *b,
-                     ptrdiff_t ldb, float *c, ptrdiff_t ldc);
+/// C = A B, or C + A B when `accumulate`, for row-major A [m, k] (row stride lda; with
+/// `transpose_a`, A is stored [k, m] and element (i, p) is a[p * lda + i]), B [k, n] (ldb) and
+/// C [m, n] (ldc), on processors with AVX-512F: each output is one chain of fused
+/// multiply-adds over p = 0 ..< k in order, from 0 or from C; tiles of 8 rows by 48 columns,
+/// the depth in chunks of 128, no packing (for products whose A rows and a panel chunk of B
+/// fit the first-level cache, as the CRNN's do). Returns 1 when it computed C, 0 when the
+/// processor lacks AVX-512F (C untouched; the caller then uses BLAS).
+int musicindex_sgemm(int transpose_a, int accumulate, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a,
+                     ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc);
 
 /// Whether `musicindex_sgemm` runs on this processor (1) or returns 0.
 int musicindex_sgemm_available(void);

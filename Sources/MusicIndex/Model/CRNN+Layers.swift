@@ -108,14 +108,20 @@ extension CRNN {
     /// Whether `product` runs musicindex's own kernel (AVX-512F) rather than OpenBLAS.
     static let ownProductKernel = musicindex_sgemm_available() != 0
 
-    /// C = A B, all row-major (A [m, k], B [k, n], C [m, n], overwritten), for the Winograd
-    /// products: musicindex's own AVX-512 kernel where the processor has AVX-512F (these
-    /// products are small enough that OpenBLAS's packing costs more than it saves, and
-    /// OpenBLAS may be told to use narrower kernels), OpenBLAS otherwise.
-    static func product(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    /// C = op(A) B, or C + op(A) B when `accumulate`, all row-major (op(A) [m, k], stored
+    /// [k, m] when `transposeA`; B [k, n]; C [m, n]), for the convolutions' Winograd products
+    /// and the GRU's gate projections: musicindex's own AVX-512 kernel where the processor has
+    /// AVX-512F (these products are small enough that OpenBLAS's packing costs more than it
+    /// saves, and OpenBLAS may be told to use narrower kernels), OpenBLAS otherwise.
+    static func product(transposeA: Bool = false, accumulate: Bool = false, m: Int, n: Int, k: Int,
+                        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                         c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if ownProductKernel && musicindex_sgemm(m, n, k, a, lda, b, ldb, c, ldc) != 0 { return }
-        BLAS.gemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+        if ownProductKernel
+            && musicindex_sgemm(transposeA ? 1 : 0, accumulate ? 1 : 0, m, n, k, a, lda, b, ldb, c, ldc) != 0 {
+            return
+        }
+        BLAS.gemm(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: accumulate ? 1 : 0,
+                  c: c, ldc: ldc)
     }
 
     /// im2col for a stride-1 convolution: from an image [channels, height, width] to the
@@ -368,10 +374,18 @@ extension CRNN {
         inputBias.withUnsafeBufferPointer { bias in
             for row in 0..<rows { (workspace.inputGates + row * gates).update(from: bias.baseAddress!, count: gates) }
         }
-        weightIH.withUnsafeBufferPointer { weight in
-            BLAS.gemm(transposeA: true, transposeB: true, m: rows, n: gates, k: inputSize,
-                      a: workspace.gruInput, lda: rows, b: weight.baseAddress!, ldb: inputSize,
-                      beta: 1, c: workspace.inputGates, ldc: gates)
+        if let gateWeights = transposedGateWeights {
+            gateWeights.input.withUnsafeBufferPointer { weight in
+                Self.product(transposeA: true, accumulate: true, m: rows, n: gates, k: inputSize,
+                             a: workspace.gruInput, lda: rows, b: weight.baseAddress!, ldb: gates,
+                             c: workspace.inputGates, ldc: gates)
+            }
+        } else {
+            weightIH.withUnsafeBufferPointer { weight in
+                BLAS.gemm(transposeA: true, transposeB: true, m: rows, n: gates, k: inputSize,
+                          a: workspace.gruInput, lda: rows, b: weight.baseAddress!, ldb: inputSize,
+                          beta: 1, c: workspace.inputGates, ldc: gates)
+            }
         }
         workspace.state.update(repeating: 0, count: batch * h)
         workspace.embedding.update(repeating: 0, count: batch * h)
@@ -383,6 +397,11 @@ extension CRNN {
                         hiddenGates.update(repeating: 0, count: batch * gates)  // W_hh * 0
                     } else if batch == 1 {
                         BLAS.gemv(m: gates, n: h, a: weightHH.baseAddress!, lda: h, x: workspace.state, y: hiddenGates)
+                    } else if let gateWeights = transposedGateWeights {
+                        gateWeights.hidden.withUnsafeBufferPointer { weight in
+                            Self.product(m: batch, n: gates, k: h, a: workspace.state, lda: h,
+                                         b: weight.baseAddress!, ldb: gates, c: hiddenGates, ldc: gates)
+                        }
                     } else {
                         BLAS.gemm(transposeB: true, m: batch, n: gates, k: h, a: workspace.state, lda: h,
                                   b: weightHH.baseAddress!, ldb: h, c: hiddenGates, ldc: gates)

@@ -123,6 +123,10 @@ final class CRNN: Sendable {
     /// [3H, F] and [3H, H], gate blocks r, z, n.
     let weightIH: [Float]
     let weightHH: [Float]
+    /// W_ih^T [F, 3H] and W_hh^T [H, 3H], the layout `product` reads, when it runs
+    /// musicindex's own kernel; nil where the GRU uses OpenBLAS, which reads the weights as
+    /// they are.
+    let transposedGateWeights: (input: [Float], hidden: [Float])?
     /// b_ih + (b_hr, b_hz, 0), [3H].
     let inputBias: [Float]
     /// b_hn, [H].
@@ -172,10 +176,26 @@ final class CRNN: Sendable {
         self.labelCount = metadata.labels.count
         self.weightIH = tensor("gru.weight_ih_l0")
         self.weightHH = tensor("gru.weight_hh_l0")
+        if Self.ownProductKernel {
+            transposedGateWeights = (Self.transposed(weightIH, rows: 3 * hidden, columns: inputSize),
+                                     Self.transposed(weightHH, rows: 3 * hidden, columns: hidden))
+        } else {
+            transposedGateWeights = nil
+        }
         self.inputBias = (0..<3 * hidden).map { $0 < 2 * hidden ? biasIH[$0] + biasHH[$0] : biasIH[$0] }
         self.newGateHiddenBias = Array(biasHH[(2 * hidden)...])
         self.fcWeight = tensor("fc.weight")
         self.fcBias = tensor("fc.bias")
+    }
+
+    /// A row-major [rows, columns] matrix as [columns, rows].
+    static func transposed(_ matrix: [Float], rows: Int, columns: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: rows * columns) { out, count in
+            for r in 0..<rows {
+                for c in 0..<columns { out[c * rows + r] = matrix[r * columns + c] }
+            }
+            count = rows * columns
+        }
     }
 
     /// What the network makes of one segment.
