@@ -66,7 +66,10 @@ def print_profile(title, profile):
     stages = profile["stages"]
     total_cpu = sum(s["cpu_seconds"] for s in stages) or 1
     print(f"\n{title}: {profile['workers']} workers, {profile['elapsed_seconds']:.2f} s elapsed, "
-          f"{profile['process_cpu_seconds']:.2f} s CPU in the process; seconds summed over workers")
+          f"{profile['process_cpu_seconds']:.2f} s CPU in the process; seconds summed over workers"
+          + "".join(f"; {name} {profile[key]}" for key, name in (("product_kernel", "CRNN products:"),
+                                                                  ("blas_kernels", "OpenBLAS kernels:"))
+                    if profile.get(key)))
     print(f"| stage | wall s | CPU s | share of stage CPU |")
     print(f"| --- | ---: | ---: | ---: |")
     for s in stages:

@@ -35,6 +35,7 @@ enum SummaryText {
         let total = profile.stages.total
         Swift.print("Profile: \(profile.workers) workers, \(String(format: "%.2f", profile.elapsedSeconds)) s elapsed, "
             + "\(String(format: "%.2f", profile.processCPUSeconds)) s CPU in the process; stage times summed over workers"
+            + (profile.productKernel.map { "; CRNN products: \($0)" } ?? "")
             + (profile.blasKernels.map { "; OpenBLAS kernels: \($0)" } ?? "") + "; build: \(buildCPULevel)")
         Swift.print("  " + "stage".padding(toLength: 22, withPad: " ", startingAt: 0) + "    wall s     cpu s   cpu share")
         func row(_ title: String, _ entry: StageProfile.Entry) {
@@ -81,11 +82,12 @@ enum SummaryJSON {
         let elapsedSeconds, processCPUSeconds: Double
         let stages: [Stage]
         let blasKernels: String?
+        let productKernel: String?
         let build: String
 
         enum CodingKeys: String, CodingKey {
             case workers, stages, build
-            case blasKernels = "blas_kernels"
+            case blasKernels = "blas_kernels", productKernel = "product_kernel"
             case elapsedSeconds = "elapsed_seconds", processCPUSeconds = "process_cpu_seconds"
         }
 
@@ -94,6 +96,7 @@ enum SummaryJSON {
             elapsedSeconds = profile.elapsedSeconds
             processCPUSeconds = profile.processCPUSeconds
             blasKernels = profile.blasKernels
+            productKernel = profile.productKernel
             build = SummaryText.buildCPULevel
             stages = ProfileStage.allCases.map { stage in
                 let entry = profile.stages[stage]

@@ -388,4 +388,12 @@ struct ModelInferenceTests {
         let avx512 = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
         if vendor == "AuthenticAMD" && avx512 { #expect(kernels == "SkylakeX") }
     }
+
+    @Test("the CRNN's products run musicindex's AVX-512 kernel exactly where the processor has AVX-512F")
+    func productKernel() throws {
+        guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flagLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return }
+        let flags = Set(flagLine.split(separator: ":").last?.split(separator: " ").map(String.init) ?? [])
+        #expect(GenreModel.productKernel == (flags.contains("avx512f") ? "musicindex AVX-512" : "OpenBLAS"))
+    }
 }

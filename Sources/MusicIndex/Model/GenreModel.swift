@@ -78,6 +78,10 @@ public struct GenreModel: Sendable {
     /// OpenBLAS's name for the kernels it runs on this processor ("SkylakeX", "Haswell", ...).
     public static var blasKernels: String { BLAS.kernels }
 
+    /// What runs the network's convolution and GRU products: "musicindex AVX-512" (its own
+    /// kernel, on processors with AVX-512F, whatever OpenBLAS chose) or "OpenBLAS".
+    public static var productKernel: String { CRNN.ownProductKernel ? "musicindex AVX-512" : "OpenBLAS" }
+
     /// Runs the network on each segment (mel dB [nMels, frames], frames >= `minimumFrames`;
     /// segments may differ in length). Consecutive segments of equal length run together in
     /// batches of up to `batchSize`; the results do not depend on the batching beyond

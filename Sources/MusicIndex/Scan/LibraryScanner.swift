@@ -205,7 +205,8 @@ public struct LibraryScanner: Sendable {
             summary.profile = ScanProfile(stages: profile, workers: min(options.jobs, max(1, pending.count)),
                                           elapsedSeconds: summary.elapsedSeconds,
                                           processCPUSeconds: StageProfile.processCPUSeconds(),
-                                          blasKernels: options.tagsOnly || options.modelPath == nil ? nil : BLAS.kernels)
+                                          blasKernels: options.tagsOnly || options.modelPath == nil ? nil : BLAS.kernels,
+                                          productKernel: options.tagsOnly || options.modelPath == nil ? nil : GenreModel.productKernel)
         }
         try library.finishScan(id: scanID, summary: summary, at: Timestamp.now())
         return summary

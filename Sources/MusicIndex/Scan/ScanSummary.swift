@@ -39,6 +39,9 @@ public struct ScanProfile: Sendable, Codable, Equatable {
     /// The OpenBLAS kernels the genre model ran on (OpenBLAS's name for them, such as
     /// "SkylakeX" or "Haswell"); nil when the scan ran no model.
     public var blasKernels: String?
+    /// What runs the genre model's convolution and GRU products: "musicindex AVX-512" (its
+    /// own kernel, on processors with AVX-512F) or "OpenBLAS"; nil when the scan ran no model.
+    public var productKernel: String? = nil
 }
 
 /// Progress of a running scan, for a progress display.
