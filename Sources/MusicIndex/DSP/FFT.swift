@@ -20,8 +20,9 @@ import Synchronization
 /// measured vs 2.41 ms estimated, within run-to-run noise), nor more accurate.
 ///
 /// Alignment: new-array execution requires buffers aligned like the ones the plan was made
-/// with. Both the planning buffers and every `Workspace` come from `fftwf_malloc`, which
-/// gives FFTW's SIMD alignment, so the plan may use SIMD code paths.
+/// with. The planning buffers come from `fftwf_malloc`, which gives FFTW's SIMD alignment,
+/// and every `Workspace` is page-aligned (a multiple of any SIMD alignment), so the plan may
+/// use SIMD code paths.
 final class RealFFT: @unchecked Sendable {
     /// Transform length n (samples in); the output has n/2 + 1 complex bins.
     let size: Int
@@ -78,21 +79,27 @@ final class RealFFT: @unchecked Sendable {
         /// n/2 + 1 complex bins, interleaved (re0, im0, re1, im1, ...).
         let output: UnsafeMutableBufferPointer<Float>
 
+        /// Both buffers live in one page-aligned block, the output right after the input (at
+        /// the next cache line). Two separate heap blocks landed wherever the allocator had
+        /// room, and where they did changed FFTW's speed: the same scan spent 7.6 % of its
+        /// time in FFTW in one build and 4.5 % in another, with the same plan and the same
+        /// values, and one block made every build and offset tried here the fast one.
         fileprivate init(size: Int) {
             let inputCount = size, outputCount = 2 * (size / 2 + 1)
+            let floatSize = MemoryLayout<Float>.stride
+            let outputOffset = (inputCount * floatSize + 63) / 64 * 64
+            let block = UnsafeMutableRawPointer.allocate(
+                byteCount: outputOffset + outputCount * floatSize, alignment: 4096)
             input = UnsafeMutableBufferPointer(
-                start: fftwf_malloc(MemoryLayout<Float>.stride * inputCount)!.bindMemory(to: Float.self, capacity: inputCount),
-                count: inputCount)
+                start: block.bindMemory(to: Float.self, capacity: inputCount), count: inputCount)
             output = UnsafeMutableBufferPointer(
-                start: fftwf_malloc(MemoryLayout<Float>.stride * outputCount)!.bindMemory(to: Float.self, capacity: outputCount),
-                count: outputCount)
+                start: (block + outputOffset).bindMemory(to: Float.self, capacity: outputCount), count: outputCount)
             input.initialize(repeating: 0)
             output.initialize(repeating: 0)
         }
 
         deinit {
-            fftwf_free(input.baseAddress)
-            fftwf_free(output.baseAddress)
+            UnsafeMutableRawPointer(input.baseAddress!).deallocate()
         }
     }
 
