@@ -7,7 +7,10 @@
 # own Swift code is compiled for them (LLVM's "haswell" level): its DSP loops then work on
 # eight floats per instruction instead of four. That takes about 8 % off the CPU time of a
 # scan and changes no result (stored features, probabilities and embeddings are bit for bit
-# those of the portable build). The libraries it calls (FFTW, OpenBLAS, libmpg123, ...) pick
+# those of the portable build). Where the processor also has AVX-512 (F, CD, BW, DQ, VL:
+# Intel's server parts since 2017, AMD since Zen 4), it is compiled for LLVM's
+# "skylake-avx512" level instead: 32 vector registers and masked loads, about 2 % less CPU
+# again, the same results. The libraries it calls (FFTW, OpenBLAS, libmpg123, ...) pick
 # their instructions at run time either way. Such a binary runs only on processors with those
 # instructions: PORTABLE=1 builds one for any x86-64 processor, e.g. to copy elsewhere.
 #
@@ -19,13 +22,20 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 flags=()
 if [ -z "${PORTABLE:-}" ] && [ "$(uname -m)" = x86_64 ] && [ -r /proc/cpuinfo ]; then
   cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
-  level3=yes
-  # The instruction sets of LLVM's "haswell" CPU (x86-64-v3 and a few more).
-  for feature in avx avx2 fma bmi1 bmi2 f16c movbe abm popcnt sse4_2 xsave; do
-    [[ "$cpu_flags" == *" $feature "* ]] || { level3=no; break; }
-  done
-  # The define turns on the program's start-up check that the processor has them (Sources/CPUCheck).
-  [ "$level3" = yes ] && flags=(-Xswiftc -target-cpu -Xswiftc haswell -Xcc -DMUSICINDEX_CPU_X86_64_V3)
+  has_all() {
+    local feature
+    for feature in "$@"; do [[ "$cpu_flags" == *" $feature "* ]] || return 1; done
+  }
+  # The instruction sets of LLVM's "haswell" CPU (x86-64-v3 and a few more), then those
+  # "skylake-avx512" adds that code generation uses (Sources/CPUCheck checks the same lists
+  # at start-up).
+  if has_all avx avx2 fma bmi1 bmi2 f16c movbe abm popcnt sse4_2 xsave; then
+    if has_all avx512f avx512cd avx512bw avx512dq avx512vl; then
+      flags=(-Xswiftc -target-cpu -Xswiftc skylake-avx512 -Xcc -DMUSICINDEX_CPU_X86_64_V4)
+    else
+      flags=(-Xswiftc -target-cpu -Xswiftc haswell -Xcc -DMUSICINDEX_CPU_X86_64_V3)
+    fi
+  fi
 fi
 
 if [ "${1:-}" = --print-flags ]; then
