@@ -1,5 +1,6 @@
 #include "musicindex_kernels.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 // The same arithmetic on every path: no contraction into fused multiply-adds.
@@ -9,6 +10,7 @@ typedef double v4d __attribute__((vector_size(32)));
 typedef float v4f __attribute__((vector_size(16), aligned(4)));
 
 #define SPLAT(value) ((v4d){(value), (value), (value), (value)})
+#define SPLAT8(value) ((v8d){(value), (value), (value), (value), (value), (value), (value), (value)})
 // (value k back at lanes 0, 1; value k - 1 back at lanes 2, 3) of the histories at `offset`.
 #define PAIR(a, b, offset, older) \
     ((v4d){(a)[(offset) + (older)], (b)[(offset) + (older)], (a)[(offset) + (older) - 1], (b)[(offset) + (older) - 1]})
@@ -119,4 +121,263 @@ void musicindex_kweight_pair(const float *frames, ptrdiff_t count, ptrdiff_t cha
 #endif
     musicindex_kweight_pair_portable(frames, count, channels, first, second, shelf, highpass, history_first,
                                      history_second, sums);
+}
+
+// MARK: Time lanes
+
+typedef double v8d __attribute__((vector_size(64)));
+typedef uint64_t v4u __attribute__((vector_size(32), aligned(4)));
+typedef float v8f __attribute__((vector_size(32), aligned(4)));
+
+#define LANE_CHUNKS 8
+#define GROUP_CHUNKS 4
+
+// One group of four chunks, both channels: lanes (2c, 2c + 1) are chunk c's first and second
+// channel. The direct form I state of both sections and the running sums of squares.
+typedef struct {
+    v8d x1, x2, y1, y2, k1, k2, energy;
+} lane_group;
+
+// Frame `frame` of each of a group's four chunks (`stride` frames apart), channels `first` and
+// `second`.
+static inline __attribute__((always_inline)) void lane_load(v8d *out, const float *frames, ptrdiff_t frame,
+                                                            ptrdiff_t stride, ptrdiff_t channels, ptrdiff_t first,
+                                                            ptrdiff_t second) {
+    const float *p = frames + frame * channels;
+    const ptrdiff_t s = stride * channels;
+    v8f v = {p[first], p[second], p[s + first], p[s + second], p[2 * s + first], p[2 * s + second],
+             p[3 * s + first], p[3 * s + second]};
+    *out = __builtin_convertvector(v, v8d);
+}
+
+static inline __attribute__((always_inline)) uint64_t load_pair(const float *p) {
+    uint64_t q;
+    memcpy(&q, p, 8);
+    return q;
+}
+
+// Stereo frames at p, p + s, p + 2 s and p + s3 (s3 = 3 s), as one vector of Doubles.
+#define STEREO4(p, s, s3) \
+    __builtin_convertvector((v8f)((v4u){load_pair(p), load_pair((p) + (s)), load_pair((p) + 2 * (s)), load_pair((p) + (s3))}), v8d)
+
+// The sequential kernel's direct form, lane by lane: y = ((b0 x + b1 x1) + b2 x2) - (a1 y1 + a2 y2).
+#define LANE_STEP(g, x)                                                                                 \
+    do {                                                                                                \
+        v8d y_ = ((sb0 * (x) + sb1 * (g).x1) + sb2 * (g).x2) - (sa1 * (g).y1 + sa2 * (g).y2);            \
+        v8d k_ = ((hb0 * y_ + hb1 * (g).y1) + hb2 * (g).y2) - (ha1 * (g).k1 + ha2 * (g).k2);             \
+        (g).energy += k_ * k_;                                                                          \
+        (g).x2 = (g).x1; (g).x1 = (x);                                                                  \
+        (g).y2 = (g).y1; (g).y1 = y_;                                                                   \
+        (g).k2 = (g).k1; (g).k1 = k_;                                                                   \
+    } while (0)
+
+typedef struct {
+    const float *frames;
+    ptrdiff_t chunk, warmup, channels, first, second;
+    int stereo;
+    const ptrdiff_t *edges;
+    ptrdiff_t edge_count;
+    double *parts;
+} lane_span;
+
+// Stores lane pair `c` of `energy` (chunk `chunk` of the span) as that chunk's part of segment
+// `segment`, and clears it. Each chunk reaches each segment once; the parts are summed over the
+// chunks in order afterwards, so the sums do not depend on the order the lanes got there.
+static inline void lane_flush(v8d *energy, int c, ptrdiff_t chunk, ptrdiff_t segment, double *parts) {
+    parts[2 * (segment * LANE_CHUNKS + chunk)] = (*energy)[2 * c];
+    parts[2 * (segment * LANE_CHUNKS + chunk) + 1] = (*energy)[2 * c + 1];
+    (*energy)[2 * c] = 0;
+    (*energy)[2 * c + 1] = 0;
+}
+
+// Runs `groups` groups (chunks 4 * group0 ...) through all steps of the span. Chunk j reads
+// frames j * chunk + i for steps i < warmup + chunk; chunk 0 starts from the carried state and
+// counts every step, chunk j > 0 starts from zero and counts from step `warmup` on.
+static inline __attribute__((always_inline)) void lanes_body(const lane_span *span, int group0, int groups,
+                                                             const musicindex_section *s,
+                                                             const musicindex_section *h, lane_group *g,
+                                                             double tail[8]) {
+    const v8d sb0 = SPLAT8(s->b0), sb1 = SPLAT8(s->b1), sb2 = SPLAT8(s->b2), sa1 = SPLAT8(s->a1), sa2 = SPLAT8(s->a2);
+    const v8d hb0 = SPLAT8(h->b0), hb1 = SPLAT8(h->b1), hb2 = SPLAT8(h->b2), ha1 = SPLAT8(h->a1), ha2 = SPLAT8(h->a2);
+    const ptrdiff_t total = span->warmup + span->chunk;
+    const int chunks = GROUP_CHUNKS * groups;
+    // Per chunk: the next edge to cross (index into edges) and its step.
+    ptrdiff_t next_edge[LANE_CHUNKS];
+    for (int c = 0; c < chunks; c++) {
+        ptrdiff_t j = GROUP_CHUNKS * group0 + c, begin = j * span->chunk, counted = j == 0 ? 0 : span->warmup;
+        ptrdiff_t e = 0;
+        while (e < span->edge_count && span->edges[e] <= begin + counted) e++;
+        next_edge[c] = e;
+    }
+    ptrdiff_t i = 0;
+    while (i < total) {
+        // The next step at which something happens: an edge, the end of a warm-up, the snapshot.
+        ptrdiff_t stop = total - 2 > i ? total - 2 : total;
+        if (span->warmup > i && span->warmup < stop) stop = span->warmup;
+        for (int c = 0; c < chunks; c++) {
+            ptrdiff_t j = GROUP_CHUNKS * group0 + c;
+            if (next_edge[c] < span->edge_count) {
+                ptrdiff_t at = span->edges[next_edge[c]] - j * span->chunk;
+                if (at < stop) stop = at;
+            }
+        }
+        if (span->stereo) {
+            // Both channels of a frame are one 64-bit load; chunks lie `s` floats apart.
+            const ptrdiff_t s = 2 * span->chunk, s3 = 3 * s;
+            const float *p = span->frames + 2 * (GROUP_CHUNKS * group0 * span->chunk + i);
+            if (groups == 2) {
+                const float *q = p + 4 * s;
+                for (; i < stop; i++, p += 2, q += 2) {
+                    v8d x0 = STEREO4(p, s, s3), x1 = STEREO4(q, s, s3);
+                    LANE_STEP(g[0], x0);
+                    LANE_STEP(g[1], x1);
+                }
+            } else {
+                for (; i < stop; i++, p += 2) {
+                    v8d x0 = STEREO4(p, s, s3);
+                    LANE_STEP(g[0], x0);
+                }
+            }
+        } else if (groups == 2) {
+            for (; i < stop; i++) {
+                v8d x0, x1;
+                lane_load(&x0, span->frames, GROUP_CHUNKS * group0 * span->chunk + i, span->chunk, span->channels,
+                          span->first, span->second);
+                lane_load(&x1, span->frames, (GROUP_CHUNKS * group0 + GROUP_CHUNKS) * span->chunk + i, span->chunk,
+                          span->channels, span->first, span->second);
+                LANE_STEP(g[0], x0);
+                LANE_STEP(g[1], x1);
+            }
+        } else {
+            for (; i < stop; i++) {
+                v8d x0;
+                lane_load(&x0, span->frames, GROUP_CHUNKS * group0 * span->chunk + i, span->chunk, span->channels,
+                          span->first, span->second);
+                LANE_STEP(g[0], x0);
+            }
+        }
+        if (i == total) break;
+        if (i == span->warmup) {
+            // Chunks after the first have warmed up: what they summed so far is not theirs.
+            for (int c = 0; c < chunks; c++) {
+                if (GROUP_CHUNKS * group0 + c == 0) continue;
+                g[c / GROUP_CHUNKS].energy[2 * (c % GROUP_CHUNKS)] = 0;
+                g[c / GROUP_CHUNKS].energy[2 * (c % GROUP_CHUNKS) + 1] = 0;
+            }
+        }
+        for (int c = 0; c < chunks; c++) {
+            ptrdiff_t j = GROUP_CHUNKS * group0 + c;
+            if (next_edge[c] < span->edge_count && span->edges[next_edge[c]] - j * span->chunk == i) {
+                lane_flush(&g[c / GROUP_CHUNKS].energy, c % GROUP_CHUNKS, j, next_edge[c], span->parts);
+                next_edge[c]++;
+            }
+        }
+        if (i == total - 2 && group0 + groups == 2) {
+            // The last chunk's shelf and high-pass outputs three and four frames before the
+            // end, which the history keeps besides the two the direct form needs.
+            const lane_group *last = &g[groups - 1];
+            tail[0] = last->y1[6]; tail[1] = last->y1[7]; tail[2] = last->y2[6]; tail[3] = last->y2[7];
+            tail[4] = last->k1[6]; tail[5] = last->k1[7]; tail[6] = last->k2[6]; tail[7] = last->k2[7];
+        }
+    }
+    for (int c = 0; c < chunks; c++) {
+        lane_flush(&g[c / GROUP_CHUNKS].energy, c % GROUP_CHUNKS, GROUP_CHUNKS * group0 + c, next_edge[c], span->parts);
+    }
+}
+
+static inline __attribute__((always_inline)) void kweight_lanes_body(
+    const float *frames, ptrdiff_t chunk, ptrdiff_t warmup, ptrdiff_t channels, ptrdiff_t first, ptrdiff_t second,
+    const musicindex_section *s, const musicindex_section *h, double *a, double *b, const ptrdiff_t *edges,
+    ptrdiff_t edge_count, double *energies, int together) {
+    // Each chunk's sums per segment: [segment][chunk][channel], zero where a chunk has none.
+    double *parts = calloc((size_t)(2 * LANE_CHUNKS * (edge_count + 1)), sizeof(double));
+    if (!parts) abort();
+    lane_span span = {frames, chunk, warmup, channels, first, second,
+                      channels == 2 && first == 0 && second == 1, edges, edge_count, parts};
+    lane_group g[2];
+    memset(g, 0, sizeof g);
+    // Chunk 0 continues the stream: lanes 0 and 1 start from the carried histories.
+    g[0].x1[0] = a[0]; g[0].x1[1] = b[0]; g[0].x2[0] = a[1]; g[0].x2[1] = b[1];
+    g[0].y1[0] = a[4]; g[0].y1[1] = b[4]; g[0].y2[0] = a[5]; g[0].y2[1] = b[5];
+    g[0].k1[0] = a[8]; g[0].k1[1] = b[8]; g[0].k2[0] = a[9]; g[0].k2[1] = b[9];
+    double tail[8];
+    if (together) {
+        lanes_body(&span, 0, 2, s, h, g, tail);
+    } else {
+        lanes_body(&span, 0, 1, s, h, g, tail);
+        lanes_body(&span, 1, 1, s, h, g + 1, tail);
+    }
+    for (ptrdiff_t segment = 0; segment <= edge_count; segment++) {
+        for (int j = 0; j < LANE_CHUNKS; j++) {
+            energies[2 * segment] += parts[2 * (segment * LANE_CHUNKS + j)];
+            energies[2 * segment + 1] += parts[2 * (segment * LANE_CHUNKS + j) + 1];
+        }
+    }
+    free(parts);
+    // The last chunk (lanes 6 and 7) ends where the span ends: its state is the stream's.
+    const ptrdiff_t count = warmup + LANE_CHUNKS * chunk;
+    double *bases[2] = {b, a};
+    for (int i = 0; i < 2; i++) {
+        // The second channel first, so a lone channel (a == b) ends with its own values.
+        int lane = 7 - i;
+        ptrdiff_t channel = i == 0 ? second : first;
+        double *base = bases[i];
+        base[0] = g[1].x1[lane];
+        base[1] = g[1].x2[lane];
+        base[2] = frames[(count - 3) * channels + channel];
+        base[3] = frames[(count - 4) * channels + channel];
+        base[4] = g[1].y1[lane];
+        base[5] = g[1].y2[lane];
+        base[6] = tail[2 * 0 + 1 - i];
+        base[7] = tail[2 * 1 + 1 - i];
+        base[8] = g[1].k1[lane];
+        base[9] = g[1].k2[lane];
+        base[10] = tail[4 + 1 - i];
+        base[11] = tail[6 + 1 - i];
+    }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) static void kweight_lanes_avx512(
+    const float *frames, ptrdiff_t chunk, ptrdiff_t warmup, ptrdiff_t channels, ptrdiff_t first, ptrdiff_t second,
+    const musicindex_section *s, const musicindex_section *h, double *a, double *b, const ptrdiff_t *edges,
+    ptrdiff_t edge_count, double *energies) {
+    kweight_lanes_body(frames, chunk, warmup, channels, first, second, s, h, a, b, edges, edge_count, energies, 1);
+}
+
+__attribute__((target("avx"))) static void kweight_lanes_avx(
+    const float *frames, ptrdiff_t chunk, ptrdiff_t warmup, ptrdiff_t channels, ptrdiff_t first, ptrdiff_t second,
+    const musicindex_section *s, const musicindex_section *h, double *a, double *b, const ptrdiff_t *edges,
+    ptrdiff_t edge_count, double *energies) {
+    kweight_lanes_body(frames, chunk, warmup, channels, first, second, s, h, a, b, edges, edge_count, energies, 0);
+}
+#endif
+
+void musicindex_kweight_lanes_portable(const float *frames, ptrdiff_t chunk, ptrdiff_t warmup, ptrdiff_t channels,
+                                       ptrdiff_t first, ptrdiff_t second, const musicindex_section *shelf,
+                                       const musicindex_section *highpass, double *history_first,
+                                       double *history_second, const ptrdiff_t *edges, ptrdiff_t edge_count,
+                                       double *energies) {
+    kweight_lanes_body(frames, chunk, warmup, channels, first, second, shelf, highpass, history_first,
+                       history_second, edges, edge_count, energies, 0);
+}
+
+void musicindex_kweight_lanes(const float *frames, ptrdiff_t chunk, ptrdiff_t warmup, ptrdiff_t channels,
+                              ptrdiff_t first, ptrdiff_t second, const musicindex_section *shelf,
+                              const musicindex_section *highpass, double *history_first, double *history_second,
+                              const ptrdiff_t *edges, ptrdiff_t edge_count, double *energies) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx512f")) {
+        kweight_lanes_avx512(frames, chunk, warmup, channels, first, second, shelf, highpass, history_first,
+                             history_second, edges, edge_count, energies);
+        return;
+    }
+    if (__builtin_cpu_supports("avx")) {
+        kweight_lanes_avx(frames, chunk, warmup, channels, first, second, shelf, highpass, history_first,
+                          history_second, edges, edge_count, energies);
+        return;
+    }
+#endif
+    musicindex_kweight_lanes_portable(frames, chunk, warmup, channels, first, second, shelf, highpass,
+                                      history_first, history_second, edges, edge_count, energies);
 }

@@ -248,6 +248,85 @@ import Testing
         }
     }
 
+    /// Long enough for two whole time-lane spans (6.3 s each at 44.1 kHz) and a remainder
+    /// that goes through the sequential kernel.
+    @Test(arguments: [1, 2, 3, 6])
+    func timeLanesMatchTheBiquadsOfLfilter(channels: Int) throws {
+        let rate = 44100
+        let lanes = try #require(LoudnessMeter.laneLayout(try KWeighting.filters(sampleRate: Double(rate)).highShelf,
+                                                          try KWeighting.filters(sampleRate: Double(rate)).highPass))
+        let span = lanes.warmup + 8 * lanes.chunk
+        #expect(lanes.warmup > rate / 5 && lanes.warmup < rate / 2, "warm-up \(lanes.warmup) frames")
+        let frames = 2 * span + 3 * rate + 11
+        let samples = Self.signal(frames: frames, channels: channels, seed: UInt64(100 + channels))
+        let weights = try #require(LoudnessMeter.defaultWeights(channels: channels))
+        let reference = try Self.referenceBlockLoudness(samples, channels: channels, sampleRate: rate, weights: weights)
+        var meter = try LoudnessMeter(sampleRate: rate, channels: channels)
+        var start = 0, size = 1
+        while start < frames {
+            let end = min(frames, start + size)
+            try meter.process(Array(samples[(start * channels)..<(end * channels)]))
+            start = end
+            size = size * 7 % 50_021 + 1
+        }
+        let measured = meter.measurement()
+        #expect(measured.blockLoudness.count == reference.count)
+        for (mine, theirs) in zip(measured.blockLoudness, reference) {
+            #expect(abs(mine - theirs) < 1e-9, "\(channels) channels: \(mine) vs \(theirs) LUFS")
+        }
+        // The sequential kernel on the same signal: the same blocks to within rounding.
+        var sequential = try LoudnessMeter(sampleRate: rate, channels: channels, channelWeights: nil, timeLanes: false)
+        try sequential.process(samples)
+        let inOrder = sequential.measurement()
+        #expect(inOrder.shortTermLoudness.count == measured.shortTermLoudness.count)
+        for (a, b) in zip(measured.shortTermLoudness, inOrder.shortTermLoudness) { #expect(abs(a - b) < 1e-10) }
+        #expect(abs(try #require(measured.integrated) - (try #require(inOrder.integrated))) < 1e-10)
+    }
+
+    /// The spans are cut at fixed frames of the stream, so any feeding gives the same bits.
+    @Test func timeLanesDoNotDependOnTheFeeding() throws {
+        let rate = 48000
+        let frames = 20 * rate + 5
+        let samples = Self.signal(frames: frames, channels: 2, seed: 7)
+        let whole = try LoudnessMeter.measure(interleaved: samples, sampleRate: rate, channels: 2)
+        for piece in [1, 4096, 16384, 300_001] {
+            var meter = try LoudnessMeter(sampleRate: rate, channels: 2)
+            var start = 0
+            while start < frames {
+                let end = min(frames, start + piece)
+                try meter.process(Array(samples[(2 * start)..<(2 * end)]))
+                start = end
+            }
+            #expect(meter.measurement() == whole, "pieces of \(piece) frames")
+        }
+    }
+
+    @Test func timeLanePathsGiveTheSameBits() throws {
+        let filters = try KWeighting.filters(sampleRate: 22050)
+        var shelf = LoudnessMeter.section(filters.highShelf), pass = LoudnessMeter.section(filters.highPass)
+        let chunk = 1000, warmup = 700, frames = warmup + 8 * chunk
+        let edges = [1, 441, 999, 1000, 1700, 2205, 5000, frames - 1]
+        for (channels, first, second) in [(2, 0, 1), (1, 0, 0), (3, 2, 2), (6, 4, 5), (3, 0, 1)] {
+            let samples = Self.signal(frames: frames, channels: channels, seed: UInt64(20 * channels + first))
+            var histories = [[Double]](repeating: (0..<24).map { Double($0 % 12) * 0.01 }, count: 2)
+            var energies = [[Double]](repeating: [Double](repeating: 0, count: 2 * (edges.count + 1)), count: 2)
+            for path in 0..<2 {
+                histories[path].withUnsafeMutableBufferPointer { history in
+                    let a = history.baseAddress!, b = second == first ? a : a + 12
+                    energies[path].withUnsafeMutableBufferPointer { sums in
+                        let kernel = path == 0 ? musicindex_kweight_lanes : musicindex_kweight_lanes_portable
+                        kernel(samples, chunk, warmup, channels, first, second, &shelf, &pass, a, b,
+                               edges, edges.count, sums.baseAddress!)
+                    }
+                }
+            }
+            #expect(energies[0] == energies[1], "\(channels) channels (\(first), \(second))")
+            #expect(histories[0] == histories[1], "\(channels) channels (\(first), \(second))")
+            // Every segment holds energy, the one-frame segment between edges 999 and 1000 too.
+            #expect(energies[0].allSatisfy { $0 > 0 })
+        }
+    }
+
     @Test func bothCodePathsGiveTheSameBits() throws {
         let filters = try KWeighting.filters(sampleRate: 48000)
         var shelf = LoudnessMeter.section(filters.highShelf), pass = LoudnessMeter.section(filters.highPass)

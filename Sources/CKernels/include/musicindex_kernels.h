@@ -39,6 +39,32 @@ void musicindex_kweight_pair_portable(const float *frames, ptrdiff_t count, ptrd
                                       const musicindex_section *highpass, double *history_first,
                                       double *history_second, double sums[2]);
 
+/// The same filtering as `musicindex_kweight_pair` over one buffered span, in time lanes: the
+/// span of warmup + 8 * chunk frames is cut into eight chunks filtered side by side, each
+/// channel of each chunk in its own SIMD lane, in direct form. Chunk 0 (frames 0 ..< warmup +
+/// chunk) continues the stream from the histories; chunk j > 0 (frames warmup + j * chunk ..<
+/// warmup + (j + 1) * chunk) starts from zero state at frame j * chunk and discards its first
+/// `warmup` frames, which must be long enough for the missing start state to have decayed
+/// (the caller sizes it from the filters' poles). The histories are read for chunk 0 and
+/// written from the last chunk, in the layout `musicindex_kweight_pair` uses.
+///
+/// `edges` (sorted, each in 1 ..< warmup + 8 * chunk) cut the span into edge_count + 1
+/// segments; each channel's sum of squared outputs over segment i is added to
+/// energies[2 i] (first) and energies[2 i + 1] (second). Every path does the same operations
+/// per lane in the same order, without fused multiply-adds, so results do not depend on the
+/// processor; they differ from the sequential kernel's by rounding.
+void musicindex_kweight_lanes(const float *frames, ptrdiff_t chunk, ptrdiff_t warmup, ptrdiff_t channels,
+                              ptrdiff_t first, ptrdiff_t second, const musicindex_section *shelf,
+                              const musicindex_section *highpass, double *history_first, double *history_second,
+                              const ptrdiff_t *edges, ptrdiff_t edge_count, double *energies);
+
+/// `musicindex_kweight_lanes` without the processor dispatch (for tests).
+void musicindex_kweight_lanes_portable(const float *frames, ptrdiff_t chunk, ptrdiff_t warmup, ptrdiff_t channels,
+                                       ptrdiff_t first, ptrdiff_t second, const musicindex_section *shelf,
+                                       const musicindex_section *highpass, double *history_first,
+                                       double *history_second, const ptrdiff_t *edges, ptrdiff_t edge_count,
+                                       double *energies);
+
 /// The sparse mel filterbank applied to up to eight frames at once, one frame per SIMD lane:
 /// mel[m * stride + f] = sum over j < count[m], in order, of
 /// weights[offset[m] + j] * power[f * bins + first[m] + j], for f < frames (1 ... 8) and

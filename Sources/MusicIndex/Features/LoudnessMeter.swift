@@ -72,12 +72,23 @@ public struct LoudnessMeter: Sendable {
     /// Next index in each edge sequence: block starts, block ends, window starts, window ends.
     private var edgeIndex = [0, 0, 0, 0]
     private var nextEdge = 0
+    /// Frames waiting for the time-lane kernel: interleaved, fewer than `span` frames.
+    private var pending: [Float] = []
+    /// The time-lane spans: `warmup` + 8 x `chunk` frames (see `laneLayout`); nil where the
+    /// filters do not decay (never for K-weighting) or when the lanes are turned off.
+    private let lanes: (chunk: Int, warmup: Int)?
 
     /// - Parameters:
     ///   - sampleRate: frames per second, > 3000 (K-weighting needs its 1500 Hz shelf below Nyquist).
     ///   - channels: interleaved channels per frame, ≥ 1.
     ///   - channelWeights: BS.1770 G_i per channel, each finite and ≥ 0; nil for the defaults above.
     public init(sampleRate: Int, channels: Int, channelWeights: [Double]? = nil) throws {
+        try self.init(sampleRate: sampleRate, channels: channels, channelWeights: channelWeights, timeLanes: true)
+    }
+
+    /// `timeLanes: false` filters every frame in order through the sequential kernel (for
+    /// tests, which compare the two).
+    init(sampleRate: Int, channels: Int, channelWeights: [Double]?, timeLanes: Bool) throws {
         guard channels >= 1 else {
             throw MusicIndexError.invalidArgument("loudness: channel count must be at least 1, got \(channels)")
         }
@@ -106,7 +117,32 @@ public struct LoudnessMeter: Sendable {
         self.highPass = filters.highPass
         self.state = [Double](repeating: 0, count: Self.historyLength * channels)
         self.sections = (Self.section(filters.highShelf), Self.section(filters.highPass))
+        self.lanes = timeLanes ? Self.laneLayout(filters.highShelf, filters.highPass) : nil
         advanceEdges()
+    }
+
+    /// The spans the time-lane kernel takes (`musicindex_kweight_lanes`): eight chunks of at
+    /// least 32768 frames filtered side by side, each after `warmup` frames that start from
+    /// zero state. The warm-up is sized from the filters' slowest pole, radius r: a start
+    /// state's trace decays like n^2 r^n at worst, and the warm-up lasts until that is below
+    /// 1e-30 of it, far under Double's rounding (0.33 s at 44.1 kHz). So a chunk starts from
+    /// the stream's state to within rounding, and the spans are cut at fixed frames of the
+    /// stream, whatever the sizes it is fed in: the results are the same for any feeding.
+    static func laneLayout(_ sections: Biquad...) -> (chunk: Int, warmup: Int)? {
+        var radius = 0.0
+        for q in sections {
+            let discriminant = q.a1 * q.a1 - 4 * q.a2
+            if discriminant < 0 {
+                radius = max(radius, q.a2.squareRoot())
+            } else {
+                let root = discriminant.squareRoot()
+                radius = max(radius, abs(-q.a1 + root) / 2, abs(-q.a1 - root) / 2)
+            }
+        }
+        guard radius.isFinite, radius < 1 else { return nil }
+        var warmup = 1024
+        while 2 * log(Double(warmup + 1)) + Double(warmup) * log(radius) > log(1e-30) { warmup += 1024 }
+        return (max(32768, warmup), warmup)
     }
 
     /// pyloudnorm's G for 1...5 channels; 5.1 with the LFE at index 3 weighed 0.
@@ -136,8 +172,36 @@ public struct LoudnessMeter: Sendable {
         guard samples.count % channels == 0 else {
             throw MusicIndexError.invalidArgument("loudness: \(samples.count) samples is not a whole number of \(channels)-channel frames")
         }
-        guard let base = samples.baseAddress else { return }
-        let frames = samples.count / channels
+        guard let base = samples.baseAddress, !samples.isEmpty else { return }
+        guard let lanes else {
+            filterInOrder(base, frames: samples.count / channels)
+            return
+        }
+        // Whole spans go through the time lanes, straight from the caller's buffer where
+        // nothing is pending; the rest waits in `pending`.
+        let spanSamples = (lanes.warmup + 8 * lanes.chunk) * channels
+        var offset = 0
+        if !pending.isEmpty {
+            let take = min(samples.count, spanSamples - pending.count)
+            pending.append(contentsOf: UnsafeBufferPointer(start: base, count: take))
+            offset = take
+            if pending.count == spanSamples {
+                pending.withUnsafeBufferPointer { filterSpan($0.baseAddress!, lanes: lanes) }
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        while samples.count - offset >= spanSamples {
+            filterSpan(base + offset, lanes: lanes)
+            offset += spanSamples
+        }
+        if offset < samples.count {
+            if pending.capacity < spanSamples { pending.reserveCapacity(spanSamples) }
+            pending.append(contentsOf: UnsafeBufferPointer(start: base + offset, count: samples.count - offset))
+        }
+    }
+
+    /// The sequential kernel over `frames` frames from `base`, segment by segment.
+    private mutating func filterInOrder(_ base: UnsafePointer<Float>, frames: Int) {
         var offset = 0
         while offset < frames {
             let run = min(frames - offset, nextEdge - framesSeen)
@@ -158,6 +222,56 @@ public struct LoudnessMeter: Sendable {
                 closeSegment()
                 advanceEdges()
             }
+        }
+    }
+
+    /// One whole span through the time-lane kernel, channel pair by channel pair, then its
+    /// segments closed at the edges inside it, as `filterInOrder` would have.
+    private mutating func filterSpan(_ base: UnsafePointer<Float>, lanes: (chunk: Int, warmup: Int)) {
+        let frames = lanes.warmup + 8 * lanes.chunk
+        let start = framesSeen, end = start + frames
+        // The edges strictly inside the span, relative to its start.
+        var edges: [Int] = []
+        while nextEdge < end {
+            edges.append(nextEdge - start)
+            framesSeen = nextEdge
+            advanceEdges()
+        }
+        var energies = [Double](repeating: 0, count: edges.count + 1)
+        var pairEnergies = [Double](repeating: 0, count: 2 * (edges.count + 1))
+        var (shelf, pass) = sections
+        let channels = self.channels
+        var channel = 0
+        while channel < channels {
+            let partner = min(channel + 1, channels - 1)
+            for index in pairEnergies.indices { pairEnergies[index] = 0 }
+            state.withUnsafeMutableBufferPointer { history in
+                let stateBase = history.baseAddress!
+                edges.withUnsafeBufferPointer { edgeBuffer in
+                    pairEnergies.withUnsafeMutableBufferPointer { sums in
+                        musicindex_kweight_lanes(base, lanes.chunk, lanes.warmup, channels, channel, partner,
+                                                 &shelf, &pass, stateBase + Self.historyLength * channel,
+                                                 stateBase + Self.historyLength * partner,
+                                                 edgeBuffer.baseAddress, edges.count, sums.baseAddress!)
+                    }
+                }
+            }
+            for segment in energies.indices {
+                energies[segment] += channelWeights[channel] * pairEnergies[2 * segment]
+                if partner != channel { energies[segment] += channelWeights[partner] * pairEnergies[2 * segment + 1] }
+            }
+            channel += 2
+        }
+        for (index, edge) in edges.enumerated() {
+            openEnergy += energies[index]
+            framesSeen = start + edge
+            closeSegment()
+        }
+        openEnergy += energies[edges.count]
+        framesSeen = end
+        if framesSeen == nextEdge {
+            closeSegment()
+            advanceEdges()
         }
     }
 
@@ -246,6 +360,13 @@ public struct LoudnessMeter: Sendable {
 
     /// The measurement of everything fed so far (the meter can keep going afterwards).
     public func measurement() -> LoudnessMeasurement {
+        guard pending.isEmpty else {
+            // What waits for a whole span goes through the sequential kernel, in a copy.
+            var meter = self
+            meter.pending = []
+            pending.withUnsafeBufferPointer { meter.filterInOrder($0.baseAddress!, frames: $0.count / channels) }
+            return meter.measurement()
+        }
         var ends = segmentEnds, energies = segmentEnergies
         if framesSeen > (ends.last ?? 0) { ends.append(framesSeen); energies.append(openEnergy) }
         let n = framesSeen
