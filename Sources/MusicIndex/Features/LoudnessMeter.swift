@@ -36,7 +36,8 @@ public struct LoudnessMeasurement: Sendable, Equatable {
 /// appended silence and the 90 ms hop that pyloudnorm's `loudness_range` uses.
 ///
 /// The signal is filtered once, in `Double`, and squared samples are summed into segments
-/// between consecutive block edges, so memory grows by a few values per 100 ms and a
+/// between consecutive block edges, so memory grows by a few values per 100 ms (besides one
+/// span of input the time-lane kernel waits for: 6.3 s, 2.2 MB of stereo at 44.1 kHz) and a
 /// five-minute stereo track costs one pass of two biquads per sample.
 ///
 /// Channel weights (BS.1770-4 G_i) default to pyloudnorm's `[1, 1, 1, 1.41, 1.41]` for up to
