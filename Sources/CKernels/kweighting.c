@@ -201,7 +201,7 @@ static inline __attribute__((always_inline)) void lanes_body(const lane_span *sp
     const v8d hb0 = SPLAT8(h->b0), hb1 = SPLAT8(h->b1), hb2 = SPLAT8(h->b2), ha1 = SPLAT8(h->a1), ha2 = SPLAT8(h->a2);
     const ptrdiff_t total = span->warmup + span->chunk;
     const int chunks = GROUP_CHUNKS * groups;
-    // Per chunk: the next edge to cross (index into edges) and its step.
+    // Per chunk: the next edge it will cross (an index into edges).
     ptrdiff_t next_edge[LANE_CHUNKS];
     for (int c = 0; c < chunks; c++) {
         ptrdiff_t j = GROUP_CHUNKS * group0 + c, begin = j * span->chunk, counted = j == 0 ? 0 : span->warmup;

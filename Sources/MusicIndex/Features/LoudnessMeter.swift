@@ -73,7 +73,7 @@ public struct LoudnessMeter: Sendable {
     /// Next index in each edge sequence: block starts, block ends, window starts, window ends.
     private var edgeIndex = [0, 0, 0, 0]
     private var nextEdge = 0
-    /// Frames waiting for the time-lane kernel: interleaved, fewer than `span` frames.
+    /// Frames waiting for the time-lane kernel: interleaved, less than one span.
     private var pending: [Float] = []
     /// The time-lane spans: `warmup` + 8 x `chunk` frames (see `laneLayout`); nil where the
     /// filters do not decay (never for K-weighting) or when the lanes are turned off.
