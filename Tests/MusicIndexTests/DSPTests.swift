@@ -356,13 +356,88 @@ import Testing
     @Test func squareRootKernel() {
         var values: [Float] = [0, 1, 2, 4, 1e-30, .leastNormalMagnitude / 1000, .leastNonzeroMagnitude, 3e38, 0.25, 123456.7]
         values += Self.noise(1000).map { $0 * $0 * 1e4 }
-        var roots = [Float](repeating: -1, count: values.count)
-        values.withUnsafeBufferPointer { source in
-            roots.withUnsafeMutableBufferPointer { VectorMath.squareRoot(source.baseAddress!, into: $0.baseAddress!, count: values.count) }
+        for count in [values.count, 17, 16, 15, 1] {
+            var roots = [Float](repeating: -1, count: count), portable = roots
+            values.withUnsafeBufferPointer { source in
+                roots.withUnsafeMutableBufferPointer { VectorMath.squareRoot(source.baseAddress!, into: $0.baseAddress!, count: count) }
+                portable.withUnsafeMutableBufferPointer {
+                    musicindex_square_root_portable(source.baseAddress!, $0.baseAddress!, count)
+                }
+            }
+            for (x, (root, other)) in zip(values, zip(roots, portable)) {
+                // Correctly rounded: the Float nearest the exact root (the Double root rounds to it).
+                #expect(root == Float(Double(x).squareRoot()), "√\(x) = \(root)")
+                #expect(root.bitPattern == other.bitPattern)
+            }
         }
-        for (x, root) in zip(values, roots) {
-            let exact = Double(x).squareRoot()
-            #expect(abs(Double(root) - exact) <= 2.5e-7 * exact, "√\(x) = \(root)")
+    }
+
+    @Test func frameKernelsMatchTheirFormulas() {
+        // The window product and the power spectrum, on every length around the vector widths,
+        // dispatched and portable, bit for bit against the scalar formulas.
+        let samples = Self.noise(2051, seed: 7), spectrum = Self.noise(2 * 1027, seed: 8).map { $0 * 40 }
+        let window = Window.hannDouble(2051)
+        for count in [0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 1025, 2048, 2051] {
+            var product = [Float](repeating: .nan, count: count), productPortable = product
+            var power = [Float](repeating: .nan, count: min(count, 1027)), powerPortable = power
+            samples.withUnsafeBufferPointer { y in
+                window.withUnsafeBufferPointer { w in
+                    product.withUnsafeMutableBufferPointer { musicindex_window(y.baseAddress!, w.baseAddress!, $0.baseAddress, count) }
+                    productPortable.withUnsafeMutableBufferPointer {
+                        musicindex_window_portable(y.baseAddress!, w.baseAddress!, $0.baseAddress, count)
+                    }
+                }
+            }
+            spectrum.withUnsafeBufferPointer { z in
+                let bins = power.count
+                power.withUnsafeMutableBufferPointer { musicindex_power_spectrum(z.baseAddress!, $0.baseAddress, bins) }
+                powerPortable.withUnsafeMutableBufferPointer {
+                    musicindex_power_spectrum_portable(z.baseAddress!, $0.baseAddress, bins)
+                }
+            }
+            for i in 0..<count {
+                let expected = Float(Double(samples[i]) * window[i])
+                #expect(product[i].bitPattern == expected.bitPattern && productPortable[i].bitPattern == expected.bitPattern)
+            }
+            for k in power.indices {
+                let re = spectrum[2 * k], im = spectrum[2 * k + 1]
+                let squares = (re * re, im * im)
+                let expected = squares.0 + squares.1
+                #expect(power[k].bitPattern == expected.bitPattern && powerPortable[k].bitPattern == expected.bitPattern)
+            }
+        }
+    }
+
+    @Test func spectralShapeKernelMatchesPlainSums() {
+        // Centroid, spread and rolloff of random frames (with silent and one-bin frames), on
+        // both paths, against plain Double loops.
+        for (count, seed) in [(1025, 1), (1025, 2), (17, 3), (16, 4), (2, 5), (1, 6)] {
+            let frequencies = (0..<count).map { Double($0) * 10.7666 }
+            for silent in [false, true] {
+                let m = silent ? [Float](repeating: 0, count: count) : Self.noise(count, seed: UInt64(seed)).map { abs($0) * 3 }
+                var fast = musicindex_shape(), portable = musicindex_shape()
+                musicindex_spectral_shape(m, frequencies, count, 0.85, &fast)
+                musicindex_spectral_shape_portable(m, frequencies, count, 0.85, &portable)
+                #expect(fast.total.bitPattern == portable.total.bitPattern && fast.centroid.bitPattern == portable.centroid.bitPattern
+                        && fast.spread.bitPattern == portable.spread.bitPattern && fast.rolloff_bin == portable.rolloff_bin)
+                let total = m.reduce(0.0) { $0 + Double($1) }
+                #expect(abs(fast.total - total) <= 1e-12 * max(total, 1))
+                if silent {
+                    #expect(fast.centroid == 0 && fast.spread == 0 && fast.rolloff_bin == 0)
+                    continue
+                }
+                let centroid = zip(m, frequencies).reduce(0.0) { $0 + Double($1.0) * $1.1 } / total
+                let spread = zip(m, frequencies).reduce(0.0) { $0 + Double($1.0) * ($1.1 - centroid) * ($1.1 - centroid) } / total
+                #expect(abs(fast.centroid - centroid) <= 1e-12 * centroid + 1e-12)
+                #expect(abs(fast.spread - spread) <= 1e-12 * spread + 1e-12)
+                var cumulative = 0.0, bin = 0
+                while bin < count - 1 {
+                    cumulative += Double(m[bin])
+                    if cumulative >= 0.85 * total { break }
+                    bin += 1
+                }
+                #expect(fast.rolloff_bin == bin)
+            }
         }
     }
 

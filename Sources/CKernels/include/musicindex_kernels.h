@@ -130,4 +130,52 @@ int musicindex_sgemm(int transpose_a, int accumulate, ptrdiff_t m, ptrdiff_t n, 
 /// Whether `musicindex_sgemm` runs on this processor (1) or returns 0.
 int musicindex_sgemm_available(void);
 
+/// out[i] = (float)((double)samples[i] * window[i]) for i < count: each product in double,
+/// rounded once (a frame times its analysis window, as NumPy computes a float32 frame times a
+/// float64 window).
+void musicindex_window(const float *samples, const double *window, float *out, ptrdiff_t count);
+
+/// `musicindex_window` without the processor dispatch (for tests).
+void musicindex_window_portable(const float *samples, const double *window, float *out, ptrdiff_t count);
+
+/// power[k] = re * re + im * im (two products and a sum, each rounded) for the `bins` complex
+/// values (re, im) interleaved in `interleaved`.
+void musicindex_power_spectrum(const float *interleaved, float *power, ptrdiff_t bins);
+
+/// `musicindex_power_spectrum` without the processor dispatch (for tests).
+void musicindex_power_spectrum_portable(const float *interleaved, float *power, ptrdiff_t bins);
+
+/// destination[i] = the correctly rounded square root of source[i] (IEEE 754; NaN for
+/// negative values) for i < count; `destination` may be `source`.
+void musicindex_square_root(const float *source, float *destination, ptrdiff_t count);
+
+/// `musicindex_square_root` without the processor dispatch (for tests).
+void musicindex_square_root_portable(const float *source, float *destination, ptrdiff_t count);
+
+/// Asks the processor to bring the `bytes` bytes from `start` into its caches (a hint: no
+/// effect on results).
+void musicindex_prefetch(const void *start, ptrdiff_t bytes);
+
+/// One frame's spectral shape from its magnitudes m[0 ..< count] and the bins' frequencies f.
+typedef struct {
+    /// Σ m[k], in double.
+    double total;
+    /// Σ m[k] f[k] / total, or 0 when total is below the smallest normal double.
+    double centroid;
+    /// Σ m[k] (f[k] - centroid)² / total, or 0 when total is below the smallest normal double.
+    double spread;
+    /// The first bin k < count - 1 whose cumulative sum Σ m[0...k] reaches roll_percent * total,
+    /// else count - 1.
+    ptrdiff_t rolloff_bin;
+} musicindex_shape;
+
+/// Fills `out` for one frame (count >= 1). Sums in double over 16 lanes; the paths give the
+/// same bits.
+void musicindex_spectral_shape(const float *magnitude, const double *frequencies, ptrdiff_t count,
+                               double roll_percent, musicindex_shape *out);
+
+/// `musicindex_spectral_shape` without the processor dispatch (for tests).
+void musicindex_spectral_shape_portable(const float *magnitude, const double *frequencies, ptrdiff_t count,
+                                        double roll_percent, musicindex_shape *out);
+
 #endif

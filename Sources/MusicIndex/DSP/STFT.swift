@@ -1,3 +1,4 @@
+internal import CKernels
 /// The short-time Fourier transform as librosa 0.11 computes it with
 /// `librosa.stft(y, n_fft, hop_length, win_length=None, window='hann', center=True,
 /// pad_mode='constant')`: the signal is padded with nFFT/2 zeros on each side, cut into frames
@@ -107,6 +108,11 @@ struct STFTFrames: Sendable {
                 // Frame t covers padded samples t·hop ..< t·hop + n, i.e. y[start ..< start + n]
                 // with zeros outside the signal.
                 let start = t * hopLength - half
+                // The samples frame t + 4 adds, read from memory while this frame is computed.
+                let ahead = start + 4 * hopLength + n - hopLength
+                if ahead >= 0 && ahead + hopLength <= length {
+                    musicindex_prefetch(y.baseAddress! + ahead, hopLength * MemoryLayout<Float>.size)
+                }
                 let lo = min(n, max(0, -start))
                 let hi = max(lo, min(n, length - start))
                 if lo > 0 { input.update(repeating: 0, count: lo) }

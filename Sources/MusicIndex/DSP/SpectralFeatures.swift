@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 
 /// Per-frame spectral shape descriptors of a magnitude spectrogram |STFT|, each one value per
@@ -119,44 +120,24 @@ struct SpectralKernel {
 
     /// Centroid, bandwidth, rolloff, flatness of one frame. `power[k]` must be magnitude[k]².
     func shape(magnitude m: UnsafePointer<Float>, power p: UnsafePointer<Float>) -> Shape {
-        let count = binCount
-        let total = VectorMath.sum(m, count: count)
         // util.normalize(S, norm=1): columns summing below the smallest normal double are left
-        // as they are (all zeros here), which makes centroid and bandwidth 0.
-        let normalised = total >= Double.leastNormalMagnitude
-        var centroid = 0.0, bandwidth = 0.0
+        // as they are (all zeros here), which makes centroid and bandwidth 0. Rolloff: the
+        // first bin whose cumulative sum is not below rollPercent · total (librosa's nanmin over
+        // bins where cumsum >= threshold; a silent frame gives bin 0 = 0 Hz).
+        var result = musicindex_shape()
         frequencies.withUnsafeBufferPointer { f in
-            if normalised {
-                centroid = Self.weightedSum(m, f.baseAddress!, count: count) / total
-                bandwidth = (Self.weightedSquaredDeviation(m, f.baseAddress!, from: centroid, count: count) / total).squareRoot()
-            }
+            musicindex_spectral_shape(m, f.baseAddress!, binCount, rollPercent, &result)
         }
-        // Rolloff: first bin whose cumulative sum is not below rollPercent · total (librosa's
-        // nanmin over bins where cumsum >= threshold; a silent frame gives bin 0 = 0 Hz).
-        let threshold = rollPercent * total
-        var cumulative = 0.0, bin = 0
-        // Skip whole blocks of 8 bins that stay below the threshold, then go bin by bin.
-        while bin + 8 <= count - 1 {
-            let block = SIMD8<Double>(UnsafeRawPointer(m + bin).loadUnaligned(as: SIMD8<Float>.self)).sum()
-            if cumulative + block >= threshold { break }
-            cumulative += block
-            bin += 8
-        }
-        while bin < count - 1 {
-            cumulative += Double(m[bin])
-            if cumulative >= threshold { break }
-            bin += 1
-        }
-        return Shape(centroid: Float(centroid), bandwidth: Float(bandwidth), rolloff: Float(frequencies[bin]),
-                     flatness: Float(flatness(magnitude: m, power: p)))
+        return Shape(centroid: Float(result.centroid), bandwidth: Float(result.spread.squareRoot()),
+                     rolloff: Float(frequencies[result.rolloff_bin]), flatness: Float(flatness(magnitude: m, power: p)))
     }
 
     /// exp(mean(log x)) / mean(x) with x = max(amin, S^flatnessPower).
     ///
-    /// The sum of logarithms is taken as the logarithm of a product: four Double lanes each
-    /// multiply every fourth value and split the exponent off every four factors (so no lane
-    /// can overflow or underflow: values lie in [amin, 2^128) and amin >= 1e-60 on this path),
-    /// and one log per lane ends it. That is Double precision at a fraction of the cost of a
+    /// The sum of logarithms is taken as the logarithm of a product: sixteen Double lanes
+    /// each multiply every sixteenth value and split the exponent off every four factors (so
+    /// no lane can overflow or underflow: values lie in [amin, 2^128) and amin >= 1e-60 on this
+    /// path), and one log of the lanes' product ends it. That is Double precision at a fraction of the cost of a
     /// log per bin. Other powers or smaller amin take the plain sum of logs.
     func flatness(magnitude m: UnsafePointer<Float>, power p: UnsafePointer<Float>) -> Double {
         let count = binCount
@@ -169,25 +150,27 @@ struct SpectralKernel {
             }
             return exp(logSum / Double(count)) / (sum / Double(count))
         }
-        let floor = SIMD4<Double>(repeating: amin)
-        var product = SIMD4<Double>(repeating: 1), sum = SIMD4<Double>(), exponent = SIMD4<Int64>()
+        let floor = SIMD16<Double>(repeating: amin)
+        var product = SIMD16<Double>(repeating: 1), sum = SIMD16<Double>(), exponent = SIMD16<Int64>()
         let mantissa: UInt64 = 0x000F_FFFF_FFFF_FFFF, one: UInt64 = 0x3FF0_0000_0000_0000
         var k = 0
-        while k + 16 <= count {
-            for j in Swift.stride(from: 0, to: 16, by: 4) {
-                let value = SIMD4<Double>(UnsafeRawPointer(p + k + j).loadUnaligned(as: SIMD4<Float>.self))
+        while k + 64 <= count {
+            for j in Swift.stride(from: 0, to: 64, by: 16) {
+                let value = SIMD16<Double>(UnsafeRawPointer(p + k + j).loadUnaligned(as: SIMD16<Float>.self))
                 let x = floor.replacing(with: value, where: value .>= floor)  // max(amin, value)
                 product *= x
                 sum += x
             }
             // product = 2^e · 1.f  →  exponent += e, product = 1.f (all lanes normal, positive).
-            let bits = unsafeBitCast(product, to: SIMD4<UInt64>.self)
-            exponent &+= SIMD4<Int64>(truncatingIfNeeded: (bits &>> 52) & 0x7FF) &- 1023
-            product = unsafeBitCast((bits & mantissa) | one, to: SIMD4<Double>.self)
-            k += 16
+            let bits = unsafeBitCast(product, to: SIMD16<UInt64>.self)
+            exponent &+= SIMD16<Int64>(truncatingIfNeeded: (bits &>> 52) & 0x7FF) &- 1023
+            product = unsafeBitCast((bits & mantissa) | one, to: SIMD16<Double>.self)
+            k += 64
         }
-        var logSum = log(product[0]) + log(product[1]) + log(product[2]) + log(product[3])
-            + Double(exponent.wrappedSum()) * M_LN2
+        // One logarithm of the lanes' product (each lane in [1, 2): 16 of them stay finite).
+        var lanes = 1.0
+        for lane in 0..<16 { lanes *= product[lane] }
+        var logSum = log(lanes) + Double(exponent.wrappedSum()) * M_LN2
         var arithmetic = sum.sum()
         while k < count {
             let x = max(amin, Double(p[k]))
@@ -204,49 +187,6 @@ struct SpectralKernel {
         let frameLength = Double(2 * (binCount - 1))
         let total = VectorMath.sum(p, count: binCount) - 0.5 * Double(p[0]) - 0.5 * Double(p[binCount - 1])
         return Float((2 * total / (frameLength * frameLength)).squareRoot())
-    }
-
-    /// Σ m[k] · f[k] in Double.
-    @inline(__always)
-    private static func weightedSum(_ m: UnsafePointer<Float>, _ f: UnsafePointer<Double>, count: Int) -> Double {
-        var acc0 = SIMD4<Double>(), acc1 = SIMD4<Double>()
-        var k = 0
-        while k + 8 <= count {
-            let weights = SIMD8<Double>(UnsafeRawPointer(m + k).loadUnaligned(as: SIMD8<Float>.self))
-            acc0 += weights.lowHalf * UnsafeRawPointer(f + k).loadUnaligned(as: SIMD4<Double>.self)
-            acc1 += weights.highHalf * UnsafeRawPointer(f + k + 4).loadUnaligned(as: SIMD4<Double>.self)
-            k += 8
-        }
-        var total = (acc0 + acc1).sum()
-        while k < count {
-            total += Double(m[k]) * f[k]
-            k += 1
-        }
-        return total
-    }
-
-    /// Σ m[k] · (f[k] − c)² in Double.
-    @inline(__always)
-    private static func weightedSquaredDeviation(_ m: UnsafePointer<Float>, _ f: UnsafePointer<Double>,
-                                                 from c: Double, count: Int) -> Double {
-        var acc0 = SIMD4<Double>(), acc1 = SIMD4<Double>()
-        let centre = SIMD4<Double>(repeating: c)
-        var k = 0
-        while k + 8 <= count {
-            let weights = SIMD8<Double>(UnsafeRawPointer(m + k).loadUnaligned(as: SIMD8<Float>.self))
-            let d0 = UnsafeRawPointer(f + k).loadUnaligned(as: SIMD4<Double>.self) - centre
-            let d1 = UnsafeRawPointer(f + k + 4).loadUnaligned(as: SIMD4<Double>.self) - centre
-            acc0 += weights.lowHalf * d0 * d0
-            acc1 += weights.highHalf * d1 * d1
-            k += 8
-        }
-        var total = (acc0 + acc1).sum()
-        while k < count {
-            let d = f[k] - c
-            total += Double(m[k]) * d * d
-            k += 1
-        }
-        return total
     }
 }
 

@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// Small vectorised kernels for the DSP hot loops.
 ///
 /// Swift keeps floating-point addition in source order, so a plain `sum += a[i] * b[i]` loop
@@ -69,72 +71,25 @@ enum VectorMath {
 }
 
 extension VectorMath {
-    /// destination[i] = √source[i] for source[i] >= 0, to within 2e-7 relative (3 ulp).
-    ///
-    /// Swift lowers `Float.squareRoot()` on Linux to `sqrtss` plus a libm fallback for
-    /// negative inputs (errno), which keeps the loop scalar. Here 8 lanes at a time: the
-    /// classic bit-level estimate of 1/√x refined by three Newton steps (3.4e-2 → 1.7e-3 →
-    /// 4.5e-6 → ~1e-7), times x. Inputs below 2^-100 (denormals included) are scaled by 2^100
-    /// first and the root by 2^-50 after, so the estimate cannot overflow; √0 = 0.
+    /// destination[i] = √source[i], correctly rounded (IEEE 754), for `count` values
+    /// (`musicindex_square_root`: 16 lanes at a time where the processor has AVX-512).
+    /// `destination` may be `source`.
     @inline(__always)
     static func squareRoot(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + 8 <= count {
-            let x = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(destination + i).storeBytes(of: squareRoot(x), as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count {
-            destination[i] = source[i].squareRoot()
-            i += 1
-        }
-    }
-
-    @inline(__always)
-    static func squareRoot(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let small = x .< SIMD8<Float>(repeating: 0x1p-100)
-        let scaled = x.replacing(with: x * 0x1p100, where: small)
-        let half = scaled * 0.5
-        var y = unsafeBitCast(0x5F37_5A86 &- (unsafeBitCast(scaled, to: SIMD8<UInt32>.self) &>> 1), to: SIMD8<Float>.self)
-        y = y * (1.5 - half * y * y)
-        y = y * (1.5 - half * y * y)
-        y = y * (1.5 - half * y * y)
-        let root = scaled * y
-        return root.replacing(with: root * 0x1p-50, where: small)
+        musicindex_square_root(source, destination, count)
     }
 
     /// power[k] = re² + im² from `count` interleaved complex values (re0, im0, re1, im1, ...).
     @inline(__always)
     static func squaredMagnitudes(_ interleaved: UnsafePointer<Float>, into power: UnsafeMutablePointer<Float>, count: Int) {
-        var k = 0
-        while k + 4 <= count {
-            let z = UnsafeRawPointer(interleaved + 2 * k).loadUnaligned(as: SIMD8<Float>.self)
-            let squares = z * z
-            UnsafeMutableRawPointer(power + k).storeBytes(of: squares.evenHalf + squares.oddHalf, as: SIMD4<Float>.self)
-            k += 4
-        }
-        while k < count {
-            let re = interleaved[2 * k], im = interleaved[2 * k + 1]
-            power[k] = re * re + im * im
-            k += 1
-        }
+        musicindex_power_spectrum(interleaved, power, count)
     }
 
     /// destination[i] = Float(Double(source[i]) · window[i]): the product rounded once.
     @inline(__always)
     static func multiply(_ source: UnsafePointer<Float>, by window: UnsafePointer<Double>,
                          into destination: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + 4 <= count {
-            let x = SIMD4<Double>(UnsafeRawPointer(source + i).loadUnaligned(as: SIMD4<Float>.self))
-            let w = UnsafeRawPointer(window + i).loadUnaligned(as: SIMD4<Double>.self)
-            UnsafeMutableRawPointer(destination + i).storeBytes(of: SIMD4<Float>(x * w), as: SIMD4<Float>.self)
-            i += 4
-        }
-        while i < count {
-            destination[i] = Float(Double(source[i]) * window[i])
-            i += 1
-        }
+        musicindex_window(source, window, destination, count)
     }
 }
 
