@@ -18,17 +18,24 @@ public enum MFCC {
         let bands = melDB.rows, frames = melDB.columns
         let basis = dctBasis(count: count, length: bands)
         var result = FeatureMatrix(rows: count, columns: frames)
-        var sums = [Double](repeating: 0, count: frames)
+        // Blocks of frames whose mel columns stay in the cache while every coefficient is summed;
+        // within a block, row by row (contiguous reads of the mel matrix).
+        let block = 256
+        var sums = [Double](repeating: 0, count: block)
         result.withUnsafeMutableValues { out in
-            for k in 0..<count {
-                for t in 0..<frames { sums[t] = 0 }
-                // Row by row: contiguous reads of the mel matrix.
-                for n in 0..<bands {
-                    let weight = basis[k * bands + n]
-                    let row = n * frames
-                    for t in 0..<frames { sums[t] += weight * Double(melDB.values[row + t]) }
+            melDB.values.withUnsafeBufferPointer { mel in
+                for first in stride(from: 0, to: frames, by: block) {
+                    let width = min(block, frames - first)
+                    for k in 0..<count {
+                        for t in 0..<width { sums[t] = 0 }
+                        for n in 0..<bands {
+                            let weight = basis[k * bands + n]
+                            let row = mel.baseAddress! + n * frames + first
+                            for t in 0..<width { sums[t] += weight * Double(row[t]) }
+                        }
+                        for t in 0..<width { out[k * frames + first + t] = Float(sums[t]) }
+                    }
                 }
-                for t in 0..<frames { out[k * frames + t] = Float(sums[t]) }
             }
         }
         return result
