@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 import Synchronization
 
@@ -18,6 +19,9 @@ public struct ChromaFilterbank: Sendable, Equatable {
     public let tuning: Double
     /// Row-major [nChroma, 1 + nFFT/2] weights.
     public let weights: FeatureMatrix
+    /// `weights` transposed, [bins, nChroma] row-major: the right-hand side of the block
+    /// product on musicindex's own kernel.
+    private let transposedWeights: [Float]
 
     public init(sampleRate: Int = 22050, nFFT: Int = 2048, nChroma: Int = 12, tuning: Double = 0,
                 centerOctave: Double = 5, octaveWidth: Double? = 2) throws {
@@ -78,6 +82,11 @@ public struct ChromaFilterbank: Sendable, Equatable {
             for k in 0..<bins { values[row * bins + k] = Float(dense[source * nFFT + k]) }
         }
         weights = FeatureMatrix(rows: nChroma, columns: bins, values: values)
+        var transposed = [Float](repeating: 0, count: bins * nChroma)
+        for row in 0..<nChroma {
+            for k in 0..<bins { transposed[k * nChroma + row] = values[row * bins + k] }
+        }
+        transposedWeights = transposed
     }
 
     /// raw[c] = Σ_k W[c, k] · power[k] for one frame, then divided by the frame's maximum
@@ -101,18 +110,32 @@ public struct ChromaFilterbank: Sendable, Equatable {
 
     /// `apply` for `frames` consecutive frames whose power spectra are rows of `power`
     /// ([frames, 1 + nFFT/2], row-major): frame i is written to column i of `chroma`, whose rows
-    /// are `stride` floats apart. One SGEMM for the block when OpenBLAS is available (the
-    /// per-frame dot products cost about 12k multiply-adds a frame), else frame by frame; the
-    /// two differ only by Float rounding in the sums (relative 1e-6).
+    /// are `stride` floats apart. One product for the block (the per-frame dot products cost
+    /// about 12k multiply-adds a frame): [frames, bins] x [bins, nChroma] on musicindex's
+    /// AVX-512 kernel where the processor has it (`musicindex_sgemm`, no packing), else one
+    /// OpenBLAS SGEMM, else frame by frame; they differ only by Float rounding in the sums
+    /// (relative 1e-6).
     func apply(powerBlock power: UnsafePointer<Float>, frames: Int, to chroma: UnsafeMutablePointer<Float>, stride: Int) {
-        let bins = weights.columns
-        guard Self.blockProductAvailable else {
-            for i in 0..<frames { apply(power: power + i * bins, to: chroma + i, stride: stride) }
-            return
+        let bins = weights.columns, classes = nChroma
+        let computed = transposedWeights.withUnsafeBufferPointer { w in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: frames * classes) { product in
+                guard musicindex_sgemm(0, 0, frames, classes, bins, power, bins, w.baseAddress!, classes,
+                                       product.baseAddress!, classes) == 1 else { return false }
+                for i in 0..<frames {
+                    for c in 0..<classes { chroma[c * stride + i] = product[i * classes + c] }
+                }
+                return true
+            }
         }
-        weights.values.withUnsafeBufferPointer { w in
-            BLAS.gemm(transposeB: true, m: nChroma, n: frames, k: bins, a: w.baseAddress!, lda: bins,
-                      b: power, ldb: bins, c: chroma, ldc: stride)
+        if !computed {
+            guard Self.blockProductAvailable else {
+                for i in 0..<frames { apply(power: power + i * bins, to: chroma + i, stride: stride) }
+                return
+            }
+            weights.values.withUnsafeBufferPointer { w in
+                BLAS.gemm(transposeB: true, m: nChroma, n: frames, k: bins, a: w.baseAddress!, lda: bins,
+                          b: power, ldb: bins, c: chroma, ldc: stride)
+            }
         }
         for i in 0..<frames {
             var peak: Float = 0
