@@ -9,6 +9,8 @@ typedef float v8f_unaligned __attribute__((vector_size(32), aligned(4)));
 typedef float v16f __attribute__((vector_size(64)));
 typedef float v16f_unaligned __attribute__((vector_size(64), aligned(4)));
 typedef double v8d __attribute__((vector_size(64)));
+typedef uint32_t v16u __attribute__((vector_size(64)));
+typedef int32_t v16i __attribute__((vector_size(64)));
 typedef double v8d_unaligned __attribute__((vector_size(64), aligned(8)));
 
 static inline __attribute__((always_inline)) void window_body(const float *samples, const double *window, float *out,
@@ -112,7 +114,79 @@ static inline __attribute__((always_inline)) void shape_body(const float *m, con
     out->rolloff_bin = bin;
 }
 
+
+// ln x of 16 positive normal floats: musl's logf range reduction and Cephes' logf polynomial,
+// the operations of `VectorMath.log` in the same order (so both give the same bits).
+static inline __attribute__((always_inline)) v16f log16(v16f x) {
+    const v16u ix = (v16u)x + (0x3F800000u - 0x3F3504F3u);
+    const v16f k = (v16f)((ix >> 23) + (0x4B400000u - 0x7Fu)) - 12582912.0f;
+    const v16f m = (v16f)((ix & 0x007FFFFFu) + 0x3F3504F3u);
+    const v16f f = m - 1.0f;
+    const v16f z = f * f;
+    v16f y = 7.0376836292e-2f * f - 1.1514610310e-1f;
+    y = y * f + 1.1676998740e-1f;
+    y = y * f - 1.2420140846e-1f;
+    y = y * f + 1.4249322787e-1f;
+    y = y * f - 1.6668057665e-1f;
+    y = y * f + 2.0000714765e-1f;
+    y = y * f - 2.4999993993e-1f;
+    y = y * f + 3.3333331174e-1f;
+    y = y * f * z;
+    y += -2.12194440e-4f * k;
+    y += -0.5f * z;
+    return f + y + 0.693359375f * k;
+}
+
+static inline __attribute__((always_inline)) float decibels_body(float *x, ptrdiff_t count, float amin, float scale,
+                                                                 float offset, float floor_db, ptrdiff_t *done) {
+    const v16f floor = {amin, amin, amin, amin, amin, amin, amin, amin,
+                        amin, amin, amin, amin, amin, amin, amin, amin};
+    const v16f floor_lanes = floor * 0.0f + floor_db;  // amin is finite
+    v16f maximum = floor * 0.0f - __builtin_inff();
+    ptrdiff_t i = 0;
+    for (; i + 16 <= count; i += 16) {
+        const v16f power = *(const v16f_unaligned *)(x + i);
+        const v16i below = floor > power, at_floor = power <= floor;
+        const v16f clamped = (v16f)(((v16i)floor & below) | ((v16i)power & ~below));
+        v16f db = scale * log16(clamped) - offset;
+        db = (v16f)(((v16i)floor_lanes & at_floor) | ((v16i)db & ~at_floor));
+        *(v16f_unaligned *)(x + i) = db;
+        const v16i larger = db >= maximum;
+        maximum = (v16f)(((v16i)db & larger) | ((v16i)maximum & ~larger));
+    }
+    *done = i;
+    float result = -__builtin_inff();
+    for (int lane = 0; lane < 16; lane++) result = maximum[lane] >= result ? maximum[lane] : result;
+    return result;
+}
+
+static inline __attribute__((always_inline)) void raise_body(float *x, ptrdiff_t count, float floor) {
+    ptrdiff_t i = 0;
+    const v16f lanes = {floor, floor, floor, floor, floor, floor, floor, floor,
+                        floor, floor, floor, floor, floor, floor, floor, floor};
+    for (; i + 16 <= count; i += 16) {
+        const v16f v = *(const v16f_unaligned *)(x + i);
+        const v16i below = v < lanes;
+        *(v16f_unaligned *)(x + i) = (v16f)(((v16i)lanes & below) | ((v16i)v & ~below));
+    }
+    for (; i < count; i++) if (x[i] < floor) x[i] = floor;
+}
+
 #if defined(__x86_64__)
+__attribute__((target("avx512f"))) static float decibels_avx512(float *x, ptrdiff_t count, float amin, float scale,
+                                                                float offset, float floor_db, ptrdiff_t *done) {
+    return decibels_body(x, count, amin, scale, offset, floor_db, done);
+}
+__attribute__((target("avx"))) static float decibels_avx(float *x, ptrdiff_t count, float amin, float scale,
+                                                         float offset, float floor_db, ptrdiff_t *done) {
+    return decibels_body(x, count, amin, scale, offset, floor_db, done);
+}
+__attribute__((target("avx512f"))) static void raise_avx512(float *x, ptrdiff_t count, float floor) {
+    raise_body(x, count, floor);
+}
+__attribute__((target("avx"))) static void raise_avx(float *x, ptrdiff_t count, float floor) {
+    raise_body(x, count, floor);
+}
 __attribute__((target("avx512f"))) static void shape_avx512(const float *m, const double *f, ptrdiff_t count,
                                                             double roll_percent, musicindex_shape *out) {
     shape_body(m, f, count, roll_percent, out);
@@ -196,4 +270,26 @@ void musicindex_spectral_shape(const float *magnitude, const double *frequencies
     if (__builtin_cpu_supports("avx")) return shape_avx(magnitude, frequencies, count, roll_percent, out);
 #endif
     musicindex_spectral_shape_portable(magnitude, frequencies, count, roll_percent, out);
+}
+
+float musicindex_decibels_portable(float *values, ptrdiff_t count, float amin, float scale, float offset,
+                                   float floor_db, ptrdiff_t *done) {
+    return decibels_body(values, count, amin, scale, offset, floor_db, done);
+}
+
+float musicindex_decibels(float *values, ptrdiff_t count, float amin, float scale, float offset, float floor_db,
+                          ptrdiff_t *done) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx512f")) return decibels_avx512(values, count, amin, scale, offset, floor_db, done);
+    if (__builtin_cpu_supports("avx")) return decibels_avx(values, count, amin, scale, offset, floor_db, done);
+#endif
+    return musicindex_decibels_portable(values, count, amin, scale, offset, floor_db, done);
+}
+
+void musicindex_raise_to(float *values, ptrdiff_t count, float floor) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx512f")) return raise_avx512(values, count, floor);
+    if (__builtin_cpu_supports("avx")) return raise_avx(values, count, floor);
+#endif
+    raise_body(values, count, floor);
 }

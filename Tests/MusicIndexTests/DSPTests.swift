@@ -441,6 +441,36 @@ import Testing
         }
     }
 
+    @Test func decibelKernelMatchesTheSwiftLogarithm() {
+        // musicindex_decibels on both paths, bit for bit against VectorMath.log's formula, with
+        // values below, at and above amin; the tail past the last 16 is left to the caller.
+        let amin: Float = 1e-10, scale = Float(10 / M_LN10), offset: Float = 0, floorDB: Float = -100
+        var values = Self.noise(1000, seed: 11).map { $0 * $0 * 50 }
+        values += [0, amin, amin / 2, amin * 1.0001, 1, 3e38, .leastNormalMagnitude]
+        for count in [values.count, 33, 32, 16, 15, 0] {
+            var fast = Array(values.prefix(count)), portable = fast
+            var doneFast = -1, donePortable = -1
+            let maxFast = musicindex_decibels(&fast, count, amin, scale, offset, floorDB, &doneFast)
+            let maxPortable = musicindex_decibels_portable(&portable, count, amin, scale, offset, floorDB, &donePortable)
+            #expect(doneFast == count / 16 * 16 && donePortable == doneFast)
+            #expect(maxFast.bitPattern == maxPortable.bitPattern)
+            var largest = -Float.infinity
+            for i in 0..<doneFast {
+                let power = values[i]
+                let lane = SIMD8<Float>(repeating: max(power, amin))
+                let expected = power <= amin ? floorDB : (scale * VectorMath.log(lane) - offset)[0]
+                #expect(fast[i].bitPattern == expected.bitPattern && portable[i].bitPattern == expected.bitPattern,
+                        "\(power): \(fast[i]) vs \(expected)")
+                largest = max(largest, expected)
+            }
+            #expect(maxFast == largest)
+            for i in doneFast..<count { #expect(fast[i] == values[i]) }
+        }
+        var clipped: [Float] = [-120, -80, -79.5, 0, .nan, -200]
+        musicindex_raise_to(&clipped, clipped.count, -80)
+        #expect(Array(clipped.prefix(4)) == [-80, -80, -79.5, 0] && clipped[4].isNaN && clipped[5] == -80)
+    }
+
     @Test func onsetMedianMatchesSorting() throws {
         // Random dB matrices with ties and zeros: the selection-based median equals sorting.
         for bands in [1, 2, 3, 7, 128] {

@@ -178,4 +178,19 @@ void musicindex_spectral_shape(const float *magnitude, const double *frequencies
 void musicindex_spectral_shape_portable(const float *magnitude, const double *frequencies, ptrdiff_t count,
                                         double roll_percent, musicindex_shape *out);
 
+/// power_to_db in place over whole blocks of 16 values: x = scale * ln(max(amin, x)) - offset,
+/// or floor_db where x <= amin, with the logarithm of `VectorMath.log` (the same operations
+/// in the same order); amin must be a normal float. Sets *done to the values converted (the
+/// largest multiple of 16 up to count; the caller converts the rest) and returns their
+/// largest dB value (-infinity for none).
+float musicindex_decibels(float *values, ptrdiff_t count, float amin, float scale, float offset, float floor_db,
+                          ptrdiff_t *done);
+
+/// `musicindex_decibels` without the processor dispatch (for tests).
+float musicindex_decibels_portable(float *values, ptrdiff_t count, float amin, float scale, float offset,
+                                   float floor_db, ptrdiff_t *done);
+
+/// values[i] = floor where values[i] < floor, for i < count.
+void musicindex_raise_to(float *values, ptrdiff_t count, float floor);
+
 #endif

@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 
 /// Power ↔ decibel conversion.
@@ -9,8 +10,8 @@ public enum Decibels {
     ///
     /// Units: dB; with the defaults (ref 1, amin 1e-10, topDB 80) the result lies in
     /// [max(-100, max − 80), max]; silence gives -100 everywhere (values at or below amin get
-    /// the floor computed in Double). Other values use an 8-lane Float logarithm
-    /// (`VectorMath.log`, 1e-7 relative): the dB error stays below 2e-5 dB.
+    /// the floor computed in Double). Other values use a 16-lane Float logarithm
+    /// (`VectorMath.log`'s, 1e-7 relative): the dB error stays below 2e-5 dB.
     public static func powerToDB(_ power: FeatureMatrix, ref: Double = 1, amin: Double = 1e-10,
                                  topDB: Double? = 80) throws -> FeatureMatrix {
         try SpectrogramParameters(ref: ref, amin: amin, topDB: topDB).validate()
@@ -36,18 +37,8 @@ public enum Decibels {
         var i = 0
         let aminF = Float(amin)
         if aminF >= Float.leastNormalMagnitude {
-            let floorLanes = SIMD8<Float>(repeating: aminF)
-            var maxLanes = SIMD8<Float>(repeating: -.infinity)
-            while i + 8 <= count {
-                let power = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-                var db = Float(scale) * VectorMath.log(power.replacing(with: floorLanes, where: floorLanes .> power)) - Float(offset)
-                db = db.replacing(with: floorDB, where: power .<= floorLanes)
-                UnsafeMutableRawPointer(x + i).storeBytes(of: db, as: SIMD8<Float>.self)
-                // Swift's pointwiseMax, written out: it is not always inlined.
-                maxLanes = maxLanes.replacing(with: db, where: db .>= maxLanes)
-                i += 8
-            }
-            maximum = maxLanes.max()
+            // 16 lanes at a time in C (`VectorMath.log`'s operations), the rest below.
+            maximum = musicindex_decibels(x, count, aminF, Float(scale), Float(offset), floorDB, &i)
         }
         while i < count {
             let db = Float(scale * log(max(amin, Double(x[i]))) - offset)
@@ -58,6 +49,6 @@ public enum Decibels {
         guard let topDB else { return }
         // librosa clips at (max of the dB matrix) − top_db.
         let floor = Float(Double(maximum) - topDB)
-        for i in values.indices where values[i] < floor { values[i] = floor }
+        musicindex_raise_to(x, count, floor)
     }
 }

@@ -152,8 +152,9 @@ public final class AudioReader {
         let source = interleaved.baseAddress!, target = mono.baseAddress!
         // The sum starts at 0 and adds the channels in order.
         if channels == 2 {
+            // Halving is exact in binary floating point: x * 0.5 is x / 2, without a division.
             for frame in 0..<frames {
-                target[frame] = (0 + source[2 * frame] + source[2 * frame + 1]) / divisor
+                target[frame] = (0 + source[2 * frame] + source[2 * frame + 1]) * 0.5
             }
         } else {
             for frame in 0..<frames {
