@@ -1,5 +1,9 @@
 #include "musicindex_kernels.h"
 
+#include <float.h>
+
+// The per-frame loops of the STFT pass (window, power spectrum, magnitudes, spectral shape)
+// and power_to_db, each compiled for AVX-512, AVX and the baseline and chosen at run time.
 // The same arithmetic on every path: no contraction into fused multiply-adds, and IEEE
 // square roots (correctly rounded), so every path gives the same bits.
 #pragma clang fp contract(off)
@@ -9,9 +13,11 @@ typedef float v8f_unaligned __attribute__((vector_size(32), aligned(4)));
 typedef float v16f __attribute__((vector_size(64)));
 typedef float v16f_unaligned __attribute__((vector_size(64), aligned(4)));
 typedef double v8d __attribute__((vector_size(64)));
+typedef double v8d_unaligned __attribute__((vector_size(64), aligned(8)));
 typedef uint32_t v16u __attribute__((vector_size(64)));
 typedef int32_t v16i __attribute__((vector_size(64)));
-typedef double v8d_unaligned __attribute__((vector_size(64), aligned(8)));
+
+#define SPLAT16(x) ((v16f){(x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x)})
 
 static inline __attribute__((always_inline)) void window_body(const float *samples, const double *window, float *out,
                                                               ptrdiff_t count) {
@@ -74,7 +80,7 @@ static inline __attribute__((always_inline)) void shape_body(const float *m, con
     out->total = total;
     out->centroid = 0;
     out->spread = 0;
-    if (total >= 2.2250738585072014e-308) {  // DBL_MIN: librosa leaves a smaller column unnormalised
+    if (total >= DBL_MIN) {  // librosa leaves a column summing to less unnormalised
         double centroid = weighted / total;
         v8d c = {centroid, centroid, centroid, centroid, centroid, centroid, centroid, centroid};
         v8d d0 = {0}, d1 = {0};
@@ -114,7 +120,6 @@ static inline __attribute__((always_inline)) void shape_body(const float *m, con
     out->rolloff_bin = bin;
 }
 
-
 // ln x of 16 positive normal floats: musl's logf range reduction and Cephes' logf polynomial,
 // the operations of `VectorMath.log` in the same order (so both give the same bits).
 static inline __attribute__((always_inline)) v16f log16(v16f x) {
@@ -139,10 +144,8 @@ static inline __attribute__((always_inline)) v16f log16(v16f x) {
 
 static inline __attribute__((always_inline)) float decibels_body(float *x, ptrdiff_t count, float amin, float scale,
                                                                  float offset, float floor_db, ptrdiff_t *done) {
-    const v16f floor = {amin, amin, amin, amin, amin, amin, amin, amin,
-                        amin, amin, amin, amin, amin, amin, amin, amin};
-    const v16f floor_lanes = floor * 0.0f + floor_db;  // amin is finite
-    v16f maximum = floor * 0.0f - __builtin_inff();
+    const v16f floor = SPLAT16(amin), floor_lanes = SPLAT16(floor_db);
+    v16f maximum = SPLAT16(-__builtin_inff());
     ptrdiff_t i = 0;
     for (; i + 16 <= count; i += 16) {
         const v16f power = *(const v16f_unaligned *)(x + i);
@@ -162,8 +165,7 @@ static inline __attribute__((always_inline)) float decibels_body(float *x, ptrdi
 
 static inline __attribute__((always_inline)) void raise_body(float *x, ptrdiff_t count, float floor) {
     ptrdiff_t i = 0;
-    const v16f lanes = {floor, floor, floor, floor, floor, floor, floor, floor,
-                        floor, floor, floor, floor, floor, floor, floor, floor};
+    const v16f lanes = SPLAT16(floor);
     for (; i + 16 <= count; i += 16) {
         const v16f v = *(const v16f_unaligned *)(x + i);
         const v16i below = v < lanes;

@@ -137,8 +137,8 @@ struct SpectralKernel {
     /// The sum of logarithms is taken as the logarithm of a product: sixteen Double lanes
     /// each multiply every sixteenth value and split the exponent off every four factors (so
     /// no lane can overflow or underflow: values lie in [amin, 2^128) and amin >= 1e-60 on this
-    /// path), and one log of the lanes' product ends it. That is Double precision at a fraction of the cost of a
-    /// log per bin. Other powers or smaller amin take the plain sum of logs.
+    /// path), and one log of the lanes' product ends it. That is Double precision at a
+    /// fraction of the cost of a log per bin. Other powers or smaller amin take the plain sum of logs.
     func flatness(magnitude m: UnsafePointer<Float>, power p: UnsafePointer<Float>) -> Double {
         let count = binCount
         guard flatnessPower == 2, amin >= 1e-60 else {
