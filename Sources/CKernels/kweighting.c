@@ -171,6 +171,28 @@ static inline __attribute__((always_inline)) uint64_t load_pair(const float *p) 
         (g).k2 = (g).k1; (g).k1 = k_;                                                                   \
     } while (0)
 
+// The same filter with fused multiply-adds, for processors that have them (AVX-512 implies
+// FMA): y = fma(b0, x, fma(b1, x1, b2 x2)) - fma(a1, y1, a2 y2), the energy fma(k, k, e).
+// 13 vector operations a step instead of 20, and 8 cycles of dependency instead of 12; each
+// result differs from the direct form's by rounding.
+#define LANE_STEP_FUSED(g, x)                                                                           \
+    do {                                                                                                \
+        v8d y_ = __builtin_elementwise_fma(sb0, (x), __builtin_elementwise_fma(sb1, (g).x1, sb2 * (g).x2)) \
+                 - __builtin_elementwise_fma(sa1, (g).y1, sa2 * (g).y2);                                \
+        v8d k_ = __builtin_elementwise_fma(hb0, y_, __builtin_elementwise_fma(hb1, (g).y1, hb2 * (g).y2)) \
+                 - __builtin_elementwise_fma(ha1, (g).k1, ha2 * (g).k2);                                \
+        (g).energy = __builtin_elementwise_fma(k_, k_, (g).energy);                                     \
+        (g).x2 = (g).x1; (g).x1 = (x);                                                                  \
+        (g).y2 = (g).y1; (g).y1 = y_;                                                                   \
+        (g).k2 = (g).k1; (g).k1 = k_;                                                                   \
+    } while (0)
+
+#define STEP(g, x)                                 \
+    do {                                           \
+        if (fused) LANE_STEP_FUSED(g, x);          \
+        else LANE_STEP(g, x);                      \
+    } while (0)
+
 typedef struct {
     const float *frames;
     ptrdiff_t chunk, warmup, channels, first, second;
@@ -196,7 +218,7 @@ static inline void lane_flush(v8d *energy, int c, ptrdiff_t chunk, ptrdiff_t seg
 static inline __attribute__((always_inline)) void lanes_body(const lane_span *span, int group0, int groups,
                                                              const musicindex_section *s,
                                                              const musicindex_section *h, lane_group *g,
-                                                             double tail[8]) {
+                                                             double tail[8], int fused) {
     const v8d sb0 = SPLAT8(s->b0), sb1 = SPLAT8(s->b1), sb2 = SPLAT8(s->b2), sa1 = SPLAT8(s->a1), sa2 = SPLAT8(s->a2);
     const v8d hb0 = SPLAT8(h->b0), hb1 = SPLAT8(h->b1), hb2 = SPLAT8(h->b2), ha1 = SPLAT8(h->a1), ha2 = SPLAT8(h->a2);
     const ptrdiff_t total = span->warmup + span->chunk;
@@ -229,13 +251,13 @@ static inline __attribute__((always_inline)) void lanes_body(const lane_span *sp
                 const float *q = p + 4 * s;
                 for (; i < stop; i++, p += 2, q += 2) {
                     v8d x0 = STEREO4(p, s, s3), x1 = STEREO4(q, s, s3);
-                    LANE_STEP(g[0], x0);
-                    LANE_STEP(g[1], x1);
+                    STEP(g[0], x0);
+                    STEP(g[1], x1);
                 }
             } else {
                 for (; i < stop; i++, p += 2) {
                     v8d x0 = STEREO4(p, s, s3);
-                    LANE_STEP(g[0], x0);
+                    STEP(g[0], x0);
                 }
             }
         } else if (groups == 2) {
@@ -245,15 +267,15 @@ static inline __attribute__((always_inline)) void lanes_body(const lane_span *sp
                           span->first, span->second);
                 lane_load(&x1, span->frames, (GROUP_CHUNKS * group0 + GROUP_CHUNKS) * span->chunk + i, span->chunk,
                           span->channels, span->first, span->second);
-                LANE_STEP(g[0], x0);
-                LANE_STEP(g[1], x1);
+                STEP(g[0], x0);
+                STEP(g[1], x1);
             }
         } else {
             for (; i < stop; i++) {
                 v8d x0;
                 lane_load(&x0, span->frames, GROUP_CHUNKS * group0 * span->chunk + i, span->chunk, span->channels,
                           span->first, span->second);
-                LANE_STEP(g[0], x0);
+                STEP(g[0], x0);
             }
         }
         if (i == total) break;
@@ -288,7 +310,7 @@ static inline __attribute__((always_inline)) void lanes_body(const lane_span *sp
 static inline __attribute__((always_inline)) void kweight_lanes_body(
     const float *frames, ptrdiff_t chunk, ptrdiff_t warmup, ptrdiff_t channels, ptrdiff_t first, ptrdiff_t second,
     const musicindex_section *s, const musicindex_section *h, double *a, double *b, const ptrdiff_t *edges,
-    ptrdiff_t edge_count, double *energies, int together) {
+    ptrdiff_t edge_count, double *energies, int together, int fused) {
     // Each chunk's sums per segment: [segment][chunk][channel], zero where a chunk has none.
     double *parts = calloc((size_t)(2 * LANE_CHUNKS * (edge_count + 1)), sizeof(double));
     if (!parts) abort();
@@ -302,10 +324,10 @@ static inline __attribute__((always_inline)) void kweight_lanes_body(
     g[0].k1[0] = a[8]; g[0].k1[1] = b[8]; g[0].k2[0] = a[9]; g[0].k2[1] = b[9];
     double tail[8];
     if (together) {
-        lanes_body(&span, 0, 2, s, h, g, tail);
+        lanes_body(&span, 0, 2, s, h, g, tail, fused);
     } else {
-        lanes_body(&span, 0, 1, s, h, g, tail);
-        lanes_body(&span, 1, 1, s, h, g + 1, tail);
+        lanes_body(&span, 0, 1, s, h, g, tail, fused);
+        lanes_body(&span, 1, 1, s, h, g + 1, tail, fused);
     }
     for (ptrdiff_t segment = 0; segment <= edge_count; segment++) {
         for (int j = 0; j < LANE_CHUNKS; j++) {
@@ -342,14 +364,14 @@ __attribute__((target("avx512f"))) static void kweight_lanes_avx512(
     const float *frames, ptrdiff_t chunk, ptrdiff_t warmup, ptrdiff_t channels, ptrdiff_t first, ptrdiff_t second,
     const musicindex_section *s, const musicindex_section *h, double *a, double *b, const ptrdiff_t *edges,
     ptrdiff_t edge_count, double *energies) {
-    kweight_lanes_body(frames, chunk, warmup, channels, first, second, s, h, a, b, edges, edge_count, energies, 1);
+    kweight_lanes_body(frames, chunk, warmup, channels, first, second, s, h, a, b, edges, edge_count, energies, 1, 1);
 }
 
 __attribute__((target("avx"))) static void kweight_lanes_avx(
     const float *frames, ptrdiff_t chunk, ptrdiff_t warmup, ptrdiff_t channels, ptrdiff_t first, ptrdiff_t second,
     const musicindex_section *s, const musicindex_section *h, double *a, double *b, const ptrdiff_t *edges,
     ptrdiff_t edge_count, double *energies) {
-    kweight_lanes_body(frames, chunk, warmup, channels, first, second, s, h, a, b, edges, edge_count, energies, 0);
+    kweight_lanes_body(frames, chunk, warmup, channels, first, second, s, h, a, b, edges, edge_count, energies, 0, 0);
 }
 #endif
 
@@ -359,7 +381,24 @@ void musicindex_kweight_lanes_portable(const float *frames, ptrdiff_t chunk, ptr
                                        double *history_second, const ptrdiff_t *edges, ptrdiff_t edge_count,
                                        double *energies) {
     kweight_lanes_body(frames, chunk, warmup, channels, first, second, shelf, highpass, history_first,
-                       history_second, edges, edge_count, energies, 0);
+                       history_second, edges, edge_count, energies, 0, 0);
+}
+
+void musicindex_kweight_lanes_fused_portable(const float *frames, ptrdiff_t chunk, ptrdiff_t warmup,
+                                             ptrdiff_t channels, ptrdiff_t first, ptrdiff_t second,
+                                             const musicindex_section *shelf, const musicindex_section *highpass,
+                                             double *history_first, double *history_second, const ptrdiff_t *edges,
+                                             ptrdiff_t edge_count, double *energies) {
+    kweight_lanes_body(frames, chunk, warmup, channels, first, second, shelf, highpass, history_first,
+                       history_second, edges, edge_count, energies, 0, 1);
+}
+
+int musicindex_kweight_lanes_fused(void) {
+#if defined(__x86_64__)
+    return __builtin_cpu_supports("avx512f") ? 1 : 0;
+#else
+    return 0;
+#endif
 }
 
 void musicindex_kweight_lanes(const float *frames, ptrdiff_t chunk, ptrdiff_t warmup, ptrdiff_t channels,

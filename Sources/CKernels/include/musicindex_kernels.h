@@ -50,15 +50,29 @@ void musicindex_kweight_pair_portable(const float *frames, ptrdiff_t count, ptrd
 ///
 /// `edges` (sorted, each in 1 ..< warmup + 8 * chunk) cut the span into edge_count + 1
 /// segments; each channel's sum of squared outputs over segment i is added to
-/// energies[2 i] (first) and energies[2 i + 1] (second). Every path does the same operations
-/// per lane in the same order, without fused multiply-adds, so results do not depend on the
-/// processor; they differ from the sequential kernel's by rounding.
+/// energies[2 i] (first) and energies[2 i + 1] (second). On processors with AVX-512 the lanes
+/// use fused multiply-adds (`musicindex_kweight_lanes_fused` says 1), elsewhere the direct
+/// form's separate products and sums; the two differ by rounding (about 1e-16 relative per
+/// step), as both do from the sequential kernel. Given the path, the results do not depend on
+/// how the stream is cut into calls.
 void musicindex_kweight_lanes(const float *frames, ptrdiff_t chunk, ptrdiff_t warmup, ptrdiff_t channels,
                               ptrdiff_t first, ptrdiff_t second, const musicindex_section *shelf,
                               const musicindex_section *highpass, double *history_first, double *history_second,
                               const ptrdiff_t *edges, ptrdiff_t edge_count, double *energies);
 
-/// `musicindex_kweight_lanes` without the processor dispatch (for tests).
+/// Whether `musicindex_kweight_lanes` takes the fused path on this processor (1) or not (0).
+int musicindex_kweight_lanes_fused(void);
+
+/// `musicindex_kweight_lanes` without the processor dispatch, fused multiply-adds (through
+/// the C library where the processor lacks them: slow, for tests).
+void musicindex_kweight_lanes_fused_portable(const float *frames, ptrdiff_t chunk, ptrdiff_t warmup,
+                                             ptrdiff_t channels, ptrdiff_t first, ptrdiff_t second,
+                                             const musicindex_section *shelf, const musicindex_section *highpass,
+                                             double *history_first, double *history_second, const ptrdiff_t *edges,
+                                             ptrdiff_t edge_count, double *energies);
+
+/// `musicindex_kweight_lanes` without the processor dispatch and without fused multiply-adds
+/// (for tests).
 void musicindex_kweight_lanes_portable(const float *frames, ptrdiff_t chunk, ptrdiff_t warmup, ptrdiff_t channels,
                                        ptrdiff_t first, ptrdiff_t second, const musicindex_section *shelf,
                                        const musicindex_section *highpass, double *history_first,
