@@ -102,35 +102,44 @@ public final class AudioReader {
         defer { interleaved.deallocate() }
         let mono = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk)
         defer { mono.deallocate() }
-        // Reserving the whole output up front avoids regrowing (and page-faulting) a
-        // multi-megabyte array many times over.
-        var output = [Float]()
+        // The output is allocated for the whole span up front and the resampler writes into
+        // it in place: no regrowing (and page-faulting) a multi-megabyte array, no copy per
+        // chunk. A stream longer than expected continues in the resampler's overflow.
         let expectedFrames = (endFrame ?? decoder.frameCount ?? 0) - (startFrame - margin) + tail
-        output.reserveCapacity(resampler.outputLength(forInput: max(0, expectedFrames)) + 1024)
+        let capacity = resampler.outputLength(forInput: max(0, expectedFrames)) + 1024
         let stopFrame = endFrame.map { $0 + tail }
-        while stopFrame.map({ position < $0 }) ?? true {
-            let want = stopFrame.map { min(chunk, $0 - position) } ?? chunk
-            let got = try profile.measure(.decode) { () throws(DecodeError) in
-                try decoder.read(into: interleaved, maxFrames: want)
+        var overflow: [Float] = []
+        var output = try [Float](unsafeUninitializedCapacity: capacity) { (storage, initialized) throws(DecodeError) in
+            var resampled = ResampledOutput(storage: storage)
+            defer {
+                initialized = resampled.stored
+                overflow = resampled.overflow
             }
-            if got == 0 { break }
-            if let native {
-                let spanStart = max(position, startFrame) - position
-                let spanEnd = min(position + got, endFrame ?? Int.max) - position
-                if spanEnd > spanStart {
-                    profile.measure(.features) {
-                        native.consume(UnsafeBufferPointer(rebasing: interleaved[(spanStart * channelCount)..<(spanEnd * channelCount)]),
-                                       channels: channelCount, sampleRate: inputRate)
+            while stopFrame.map({ position < $0 }) ?? true {
+                let want = stopFrame.map { min(chunk, $0 - position) } ?? chunk
+                let got = try profile.measure(.decode) { () throws(DecodeError) in
+                    try decoder.read(into: interleaved, maxFrames: want)
+                }
+                if got == 0 { break }
+                if let native {
+                    let spanStart = max(position, startFrame) - position
+                    let spanEnd = min(position + got, endFrame ?? Int.max) - position
+                    if spanEnd > spanStart {
+                        profile.measure(.features) {
+                            native.consume(UnsafeBufferPointer(rebasing: interleaved[(spanStart * channelCount)..<(spanEnd * channelCount)]),
+                                           channels: channelCount, sampleRate: inputRate)
+                        }
                     }
                 }
+                profile.measure(.resample) {
+                    let frames = Self.downmix(UnsafeBufferPointer(interleaved), channels: channelCount, frames: got, into: mono)
+                    resampler.process(frames, into: &resampled)
+                }
+                position += got
             }
-            profile.measure(.resample) {
-                let frames = Self.downmix(UnsafeBufferPointer(interleaved), channels: channelCount, frames: got, into: mono)
-                resampler.process(frames, into: &output)
-            }
-            position += got
+            profile.measure(.resample) { resampler.flush(into: &resampled) }
         }
-        profile.measure(.resample) { resampler.flush(into: &output) }
+        if !overflow.isEmpty { output.append(contentsOf: overflow) }
 
         let coveredFrames = max(0, min(position, endFrame ?? Int.max) - startFrame)
         let skip = margin / step * (sampleRate / Self.gcd(inputRate, sampleRate))

@@ -40,9 +40,9 @@ final class Resampler {
     }
 
     /// Converts `input` and appends what the filter releases to `output`.
-    func process(_ input: UnsafeBufferPointer<Float>, into output: inout [Float]) {
+    func process(_ input: UnsafeBufferPointer<Float>, into output: inout ResampledOutput) {
         guard let converter else {
-            output.append(contentsOf: input)
+            output.append(input)
             return
         }
         guard !input.isEmpty else { return }
@@ -50,7 +50,7 @@ final class Resampler {
     }
 
     /// Ends the stream: appends the samples the filter still holds.
-    func flush(into output: inout [Float]) {
+    func flush(into output: inout ResampledOutput) {
         guard let converter else { return }
         run(converter, input: nil, count: 0, into: &output)
     }
@@ -60,21 +60,74 @@ final class Resampler {
         Int((Double(inputFrames) * Double(outputRate) / Double(inputRate)).rounded(.up))
     }
 
-    private func run(_ converter: soxr_t, input: UnsafePointer<Float>?, count: Int, into output: inout [Float]) {
+    private func run(_ converter: soxr_t, input: UnsafePointer<Float>?, count: Int, into output: inout ResampledOutput) {
         var consumed = 0
         repeat {
-            let room = max(4096, outputLength(forInput: count - consumed) + 64)
-            if scratch.count < room { scratch = [Float](repeating: 0, count: room) }
             var used = 0
             var produced = 0
-            scratch.withUnsafeMutableBufferPointer { out in
+            let room: Int
+            // libsoxr writes straight into the caller's storage while it has room; after
+            // that, through a scratch buffer onto the overflow.
+            if let target = output.room(atLeast: 256) {
+                room = target.count
                 _ = soxr_process(converter, input.map { UnsafeRawPointer($0 + consumed) }, count - consumed, &used,
-                                 out.baseAddress, room, &produced)
+                                 target.baseAddress, room, &produced)
+                output.didWrite(produced)
+            } else {
+                room = max(4096, outputLength(forInput: count - consumed) + 64)
+                if scratch.count < room { scratch = [Float](repeating: 0, count: room) }
+                scratch.withUnsafeMutableBufferPointer { out in
+                    _ = soxr_process(converter, input.map { UnsafeRawPointer($0 + consumed) }, count - consumed, &used,
+                                     out.baseAddress, room, &produced)
+                }
+                scratch.withUnsafeBufferPointer { output.append(UnsafeBufferPointer(rebasing: $0[0..<produced])) }
             }
             consumed += used
-            output.append(contentsOf: scratch[0..<produced])
             // Input fully taken and the filter released less than it could: done.
             if consumed >= count && produced < room { break }
         } while true
+    }
+}
+
+/// The resampled signal as it grows: written in place into storage the caller allocated
+/// for the expected length (no copy per chunk), continued in an array when the stream
+/// turns out longer than expected.
+struct ResampledOutput {
+    private let storage: UnsafeMutableBufferPointer<Float>
+    /// Samples written into `storage`.
+    private(set) var stored = 0
+    /// Samples after the first `stored`, once `storage` was full.
+    private(set) var overflow: [Float] = []
+
+    init(storage: UnsafeMutableBufferPointer<Float>) {
+        self.storage = storage
+    }
+
+    /// Samples so far.
+    var count: Int { stored + overflow.count }
+
+    mutating func append(_ samples: UnsafeBufferPointer<Float>) {
+        guard !samples.isEmpty else { return }
+        if overflow.isEmpty {
+            let take = min(samples.count, storage.count - stored)
+            if take > 0 {
+                (storage.baseAddress! + stored).initialize(from: samples.baseAddress!, count: take)
+                stored += take
+            }
+            if take < samples.count { overflow.append(contentsOf: UnsafeBufferPointer(rebasing: samples[take...])) }
+        } else {
+            overflow.append(contentsOf: samples)
+        }
+    }
+
+    /// The free storage after the samples so far, when it holds at least `minimum` samples
+    /// and nothing has overflowed yet; `didWrite` then counts what was written into it.
+    fileprivate func room(atLeast minimum: Int) -> UnsafeMutableBufferPointer<Float>? {
+        guard overflow.isEmpty, storage.count - stored >= minimum else { return nil }
+        return UnsafeMutableBufferPointer(rebasing: storage[stored...])
+    }
+
+    fileprivate mutating func didWrite(_ count: Int) {
+        stored += count
     }
 }
