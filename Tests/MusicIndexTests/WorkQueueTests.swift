@@ -52,6 +52,25 @@ struct WorkQueueTests {
         #expect(queue.isClosedAndEmpty)
     }
 
+    @Test func peekShowsTheItemTakenNextAndLeavesIt() {
+        let fifo = WorkQueue<Int>()
+        #expect(fifo.peek() == nil)
+        fifo.append(contentsOf: [4, 9, 2])
+        #expect(fifo.peek() == 4)
+        #expect(fifo.next(isCancelled: { false }, poll: 0.01) == 4)
+        #expect(fifo.peek() == 9)
+        let ranked = WorkQueue<Int>(priority: { Int64($0) })
+        ranked.append(contentsOf: [4, 9, 2, 9])
+        var order: [Int] = []
+        while let next = ranked.peek() {
+            #expect(ranked.next(isCancelled: { false }, poll: 0.01) == next)
+            order.append(next)
+        }
+        #expect(order == [9, 9, 4, 2])
+        ranked.close()
+        #expect(ranked.isClosedAndEmpty)
+    }
+
     @Test func waitsForItemsUntilClosedAndStopsWhenCancelled() {
         let queue = WorkQueue<Int>(priority: { Int64($0) })
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) {

@@ -137,7 +137,15 @@ public struct LibraryScanner: Sendable {
         let stages = self.stages(analyzer: analyzer, analysedFeatures: analysed, classifier: classifier,
                                  analysedByModel: analysedByModel)
         let profiling = options.profile
+        // A full analysis reads every file front to back: each worker starts the kernel
+        // reading its file and the one after it in the queue, so that on a cold cache the
+        // disk works while the cores decode. (A windowed analysis reads parts of a file only.)
+        let prefetch = options.full && !options.tagsOnly
         let outcomes = runConcurrently(pending, jobs: options.jobs, isCancelled: isCancelled) { item in
+            if prefetch {
+                ReadOnlyFile.prefetch(path: item.file.path)
+                if let next = pending.peek() { ReadOnlyFile.prefetch(path: next.file.path) }
+            }
             var profile = StageProfile(enabled: profiling)
             let outcome = Self.process(item.file, previousAudioHash: item.previousAudioHash, stages: stages, profile: &profile)
             return (outcome, profile)

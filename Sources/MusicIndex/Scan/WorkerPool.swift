@@ -163,6 +163,14 @@ final class WorkQueue<Item: Sendable>: @unchecked Sendable {
         }
     }
 
+    /// The item `next` would return now, left in the queue (nil when none is waiting).
+    func peek() -> Item? {
+        condition.lock()
+        defer { condition.unlock() }
+        if isEmpty { return nil }
+        return priority == nil ? waiting[taken].item : waiting[0].item
+    }
+
     // MARK: Storage (guarded by `condition`)
 
     private func insert(_ item: Item) {
