@@ -61,6 +61,20 @@ static inline __attribute__((always_inline)) void deinterleave(const float *row,
     }
 }
 
+// B^T d for quads t0 ... t0 + 7 of one row in phases p0 ... p3: d0 ... d5 are the padded
+// input columns 4t - 1 ... 4t + 4; x[0] ... x[5] the six transformed values.
+#define TRANSFORM8(p0, p1, p2, p3, t0, x)                                                               \
+    do {                                                                                                \
+        const v8f d0 = load8((p3) + (t0)), d1 = load8((p0) + (t0) + 1), d2 = load8((p1) + (t0) + 1),    \
+                  d3 = load8((p2) + (t0) + 1), d4 = load8((p3) + (t0) + 1), d5 = load8((p0) + (t0) + 2); \
+        (x)[0] = (4.0f * d0 - 5.0f * d2) + d4;                                                          \
+        (x)[1] = (d3 + d4) - 4.0f * (d1 + d2);                                                          \
+        (x)[2] = 4.0f * (d1 - d2) + (d4 - d3);                                                          \
+        (x)[3] = 2.0f * (d3 - d1) + (d4 - d2);                                                          \
+        (x)[4] = 2.0f * (d1 - d3) + (d4 - d2);                                                          \
+        (x)[5] = (4.0f * d1 - 5.0f * d3) + d5;                                                          \
+    } while (0)
+
 static inline __attribute__((always_inline)) void expand_body(const float *input, ptrdiff_t channels,
                                                               ptrdiff_t height, ptrdiff_t width,
                                                               ptrdiff_t row_begin, ptrdiff_t row_end,
@@ -99,15 +113,8 @@ static inline __attribute__((always_inline)) void expand_body(const float *input
             const float *p0 = phase, *p1 = phase + length, *p2 = phase + 2 * length, *p3 = phase + 3 * length;
             // Quads t0 ..< t0 + 8: d0 ... d5 = padded input columns 4t - 1 ... 4t + 4.
             for (ptrdiff_t t0 = 0; t0 < quads; t0 += 8) {
-                const v8f d0 = load8(p3 + t0), d1 = load8(p0 + t0 + 1), d2 = load8(p1 + t0 + 1),
-                          d3 = load8(p2 + t0 + 1), d4 = load8(p3 + t0 + 1), d5 = load8(p0 + t0 + 2);
                 v8f x[6];
-                x[0] = (4.0f * d0 - 5.0f * d2) + d4;
-                x[1] = (d3 + d4) - 4.0f * (d1 + d2);
-                x[2] = 4.0f * (d1 - d2) + (d4 - d3);
-                x[3] = 2.0f * (d3 - d1) + (d4 - d2);
-                x[4] = 2.0f * (d1 - d3) + (d4 - d2);
-                x[5] = (4.0f * d1 - 5.0f * d3) + d5;
+                TRANSFORM8(p0, p1, p2, p3, t0, x);
                 const ptrdiff_t n = quads - t0 < 8 ? quads - t0 : 8;
                 for (int k = 0; k < line_count; k++) {
                     for (int j = 0; j < 6; j++) {
@@ -117,6 +124,49 @@ static inline __attribute__((always_inline)) void expand_body(const float *input
                         } else {
                             for (ptrdiff_t lane = 0; lane < n; lane++) line[lane] = x[j][lane];
                         }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// The same transformed values, each input row once: line r of channel c of T_j is the padded
+// input row row_begin - 1 + r (zeros outside the image), so that the product's row
+// (c * 3 + dy) for output rows row_begin ... is line dy of channel c onwards, read in place.
+static inline __attribute__((always_inline)) void transform_body(const float *input, ptrdiff_t channels,
+                                                                 ptrdiff_t height, ptrdiff_t width,
+                                                                 ptrdiff_t row_begin, ptrdiff_t row_end,
+                                                                 float *transformed, float *scratch) {
+    const ptrdiff_t quads = (width / 2 + 1) / 2;
+    const ptrdiff_t lines = row_end - row_begin + 2, product_stride = channels * lines * quads;
+    const ptrdiff_t length = musicindex_winograd4_phase_length(width);
+    for (ptrdiff_t channel = 0; channel < channels; channel++) {
+        // All rows in phases first, as in `expand_body`.
+        for (ptrdiff_t r = 0; r < lines; r++) {
+            const ptrdiff_t yy = row_begin - 1 + r;
+            if (yy < 0 || yy >= height) continue;
+            deinterleave(input + (channel * height + yy) * width, width, length, scratch + r * 4 * length);
+        }
+        for (ptrdiff_t r = 0; r < lines; r++) {
+            const ptrdiff_t yy = row_begin - 1 + r;
+            float *line = transformed + (channel * lines + r) * quads;
+            if (yy < 0 || yy >= height) {
+                for (int j = 0; j < 6; j++) memset(line + j * product_stride, 0, (size_t)quads * sizeof(float));
+                continue;
+            }
+            const float *phase = scratch + r * 4 * length;
+            const float *p0 = phase, *p1 = phase + length, *p2 = phase + 2 * length, *p3 = phase + 3 * length;
+            for (ptrdiff_t t0 = 0; t0 < quads; t0 += 8) {
+                v8f x[6];
+                TRANSFORM8(p0, p1, p2, p3, t0, x);
+                const ptrdiff_t n = quads - t0 < 8 ? quads - t0 : 8;
+                for (int j = 0; j < 6; j++) {
+                    float *to = line + j * product_stride + t0;
+                    if (n == 8) {
+                        store8(to, x[j]);
+                    } else {
+                        for (ptrdiff_t lane = 0; lane < n; lane++) to[lane] = x[j][lane];
                     }
                 }
             }
@@ -194,6 +244,12 @@ __attribute__((target("avx"))) static void expand_avx(const float *input, ptrdif
     expand_body(input, channels, height, width, row_begin, row_end, expanded, scratch);
 }
 
+__attribute__((target("avx"))) static void transform_avx(const float *input, ptrdiff_t channels, ptrdiff_t height,
+                                                          ptrdiff_t width, ptrdiff_t row_begin, ptrdiff_t row_end,
+                                                          float *transformed, float *scratch) {
+    transform_body(input, channels, height, width, row_begin, row_end, transformed, scratch);
+}
+
 __attribute__((target("avx"))) static void pool_avx(const float *products, ptrdiff_t channels, ptrdiff_t rows,
                                                      ptrdiff_t width, const float *bias, float *destination,
                                                      ptrdiff_t first_pooled_row, ptrdiff_t pooled_height,
@@ -217,6 +273,24 @@ void musicindex_winograd4_expand(const float *input, ptrdiff_t channels, ptrdiff
     }
 #endif
     musicindex_winograd4_expand_portable(input, channels, height, width, row_begin, row_end, expanded, scratch);
+}
+
+void musicindex_winograd4_transform_portable(const float *input, ptrdiff_t channels, ptrdiff_t height,
+                                             ptrdiff_t width, ptrdiff_t row_begin, ptrdiff_t row_end,
+                                             float *transformed, float *scratch) {
+    transform_body(input, channels, height, width, row_begin, row_end, transformed, scratch);
+}
+
+void musicindex_winograd4_transform(const float *input, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width,
+                                    ptrdiff_t row_begin, ptrdiff_t row_end, float *transformed, float *scratch) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx")) {
+        transform_avx(input, channels, height, width, row_begin, row_end, transformed, scratch);
+        return;
+    }
+#endif
+    musicindex_winograd4_transform_portable(input, channels, height, width, row_begin, row_end, transformed,
+                                            scratch);
 }
 
 void musicindex_winograd4_pool_portable(const float *products, ptrdiff_t channels, ptrdiff_t rows, ptrdiff_t width,

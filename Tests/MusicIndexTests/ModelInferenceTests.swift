@@ -193,6 +193,14 @@ struct ModelInferenceTests {
             musicindex_winograd4_expand(input, channels, height, width, 0, rows, &dispatched, &scratch)
             musicindex_winograd4_expand_portable(input, channels, height, width, 0, rows, &portable, &scratch)
             #expect(dispatched.map(\.bitPattern) == portable.map(\.bitPattern), "expand \(height)x\(width)")
+            let transformedCount = 6 * channels * (rows + 2) * quads
+            var transformedDispatched = [Float](repeating: .nan, count: transformedCount)
+            var transformedPortable = transformedDispatched
+            musicindex_winograd4_transform(input, channels, height, width, 0, rows, &transformedDispatched, &scratch)
+            musicindex_winograd4_transform_portable(input, channels, height, width, 0, rows, &transformedPortable,
+                                                    &scratch)
+            #expect(transformedDispatched.map(\.bitPattern) == transformedPortable.map(\.bitPattern),
+                    "transform \(height)x\(width)")
             // The products' output transform on the same random products.
             let products = (0..<(6 * channels * rows * quads)).map { _ in Float.random(in: -3...3, using: &generator) }
             let bias = (0..<channels).map { _ in Float.random(in: -1...1, using: &generator) }
@@ -204,6 +212,66 @@ struct ModelInferenceTests {
             #expect(pooledDispatched.map(\.bitPattern) == pooledPortable.map(\.bitPattern), "pool \(height)x\(width)")
             #expect(!pooledDispatched.contains { $0.isNaN }, "pool \(height)x\(width) left values unwritten")
         }
+    }
+
+    @Test("each input row transformed once holds the expanded rows of its three kernel rows; grouped products equal products over the copied rows bit for bit")
+    func winogradTransformAndGroupedProducts() {
+        var generator = SeededGenerator(seed: 13)
+        let channelsOut = 11
+        // 50 channels: a depth of 150 crosses the kernel's chunk of 126 (a multiple of 3).
+        for (channels, height, width) in [(5, 6, 75), (5, 9, 64), (5, 3, 7), (5, 12, 130), (50, 4, 40)] {
+            let input = (0..<(channels * height * width)).map { _ in Float.random(in: -3...3, using: &generator) }
+            let quads = CRNN.winogradQuads(width: width), depth = channels * 3
+            // Strips at the start, in the middle and at the end of the image.
+            for rows in [0..<2, 2..<(2 * (height / 2)), 0..<(2 * (height / 2)), (2 * (height / 2) - 2)..<(2 * (height / 2))]
+            where !rows.isEmpty {
+                let columns = rows.count * quads, lines = (rows.count + 2) * quads
+                var scratch = [Float](repeating: 0, count: musicindex_winograd4_scratch_count(width, rows.count))
+                var expanded = [Float](repeating: .nan, count: 6 * depth * columns)
+                var transformed = [Float](repeating: .nan, count: 6 * channels * lines)
+                musicindex_winograd4_expand(input, channels, height, width, rows.lowerBound, rows.upperBound, &expanded,
+                                            &scratch)
+                musicindex_winograd4_transform(input, channels, height, width, rows.lowerBound, rows.upperBound,
+                                               &transformed, &scratch)
+                var same = true
+                for j in 0..<6 {
+                    for c in 0..<channels {
+                        for dy in 0..<3 {
+                            for column in 0..<columns {
+                                let x = expanded[(j * depth + c * 3 + dy) * columns + column]
+                                let t = transformed[(j * channels + c) * lines + dy * quads + column]
+                                same = same && x.bitPattern == t.bitPattern
+                            }
+                        }
+                    }
+                }
+                #expect(same, "\(height)x\(width) rows \(rows)")
+                #expect(!transformed.contains { $0.isNaN }, "\(height)x\(width) rows \(rows): lines left unwritten")
+
+                // Product j read in place equals the product over X_j.
+                let weights = (0..<(channelsOut * depth)).map { _ in Float.random(in: -1...1, using: &generator) }
+                for j in [0, 5] {
+                    var grouped = [Float](repeating: .nan, count: channelsOut * (columns + 3))
+                    var plain = grouped
+                    let ran = transformed.withUnsafeBufferPointer { t in
+                        musicindex_sgemm_grouped(0, channelsOut, columns, depth, weights, depth,
+                                                 t.baseAddress! + j * channels * lines, lines, 3, quads, &grouped,
+                                                 columns + 3)
+                    }
+                    #expect(ran == musicindex_sgemm_available())
+                    guard ran != 0 else { continue }
+                    expanded.withUnsafeBufferPointer { x in
+                        _ = musicindex_sgemm(0, 0, channelsOut, columns, depth, weights, depth,
+                                             x.baseAddress! + j * depth * columns, columns, &plain, columns + 3)
+                    }
+                    #expect(grouped.map(\.bitPattern) == plain.map(\.bitPattern), "\(height)x\(width) rows \(rows) j \(j)")
+                }
+            }
+        }
+        // Other group sizes are declined without touching C.
+        var c: [Float] = [1]
+        #expect(musicindex_sgemm_grouped(0, 1, 1, 2, [2, 2], 2, [3, 3], 1, 2, 1, &c, 1) == 0)
+        #expect(c == [1])
     }
 
     @Test("the CRNN's products (own AVX-512 kernel or OpenBLAS) give Double sums' results and write only C")

@@ -111,6 +111,21 @@ void musicindex_winograd4_expand_portable(const float *input, ptrdiff_t channels
                                           ptrdiff_t width, ptrdiff_t row_begin, ptrdiff_t row_end, float *expanded,
                                           float *scratch);
 
+/// The same transformed values without repeating each input row for its three kernel rows:
+/// T_0 ... T_5 [channels, row_end - row_begin + 2, quads] one after the other in
+/// `transformed`, where line r of channel c is padded input row row_begin - 1 + r (zeros
+/// outside the image). Row (c * 3 + dy) of X_j is then T_j from line dy of channel c on,
+/// (row_end - row_begin) * quads values: the product reads it in place
+/// (`musicindex_sgemm_grouped` with group 3, B's group stride (rows + 2) * quads and inner
+/// stride quads). `scratch` as for `musicindex_winograd4_expand`.
+void musicindex_winograd4_transform(const float *input, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width,
+                                    ptrdiff_t row_begin, ptrdiff_t row_end, float *transformed, float *scratch);
+
+/// `musicindex_winograd4_transform` without the processor dispatch (for tests).
+void musicindex_winograd4_transform_portable(const float *input, ptrdiff_t channels, ptrdiff_t height,
+                                             ptrdiff_t width, ptrdiff_t row_begin, ptrdiff_t row_end,
+                                             float *transformed, float *scratch);
+
 /// The scratch floats `musicindex_winograd4_expand` needs for `rows` output rows of `width`
 /// values.
 ptrdiff_t musicindex_winograd4_scratch_count(ptrdiff_t width, ptrdiff_t rows);
@@ -140,6 +155,14 @@ void musicindex_winograd4_pool_portable(const float *products, ptrdiff_t channel
 /// processor lacks AVX-512F (C untouched; the caller then uses BLAS).
 int musicindex_sgemm(int transpose_a, int accumulate, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a,
                      ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc);
+
+/// `musicindex_sgemm` (A as stored) with B's rows in groups of `group` (1 or 3): row p of B
+/// is b + (p / group) * ldb + (p % group) * ldb_inner. The same results as `musicindex_sgemm`
+/// on B with its rows copied out, bit for bit. Returns 0, touching nothing, without AVX-512F
+/// or for another group size.
+int musicindex_sgemm_grouped(int accumulate, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                             const float *b, ptrdiff_t ldb, ptrdiff_t group, ptrdiff_t ldb_inner, float *c,
+                             ptrdiff_t ldc);
 
 /// Whether `musicindex_sgemm` runs on this processor (1) or returns 0.
 int musicindex_sgemm_available(void);

@@ -37,14 +37,31 @@ extension CRNN {
                 var first = 0
                 while first < 2 * pooledHeight {
                     let end = min(2 * pooledHeight, first + stripRows), columns = (end - first) * quads
-                    Self.winogradExpand(input, channels: block.channelsIn, height: height, width: width,
-                                        rows: first..<end, into: workspace.columns)
-                    block.winogradWeights.withUnsafeBufferPointer { weights in
-                        for j in 0..<6 {
-                            Self.product(m: block.channelsOut, n: columns, k: depth,
-                                         a: weights.baseAddress! + j * block.channelsOut * depth, lda: depth,
-                                         b: workspace.columns + j * depth * columns, ldb: columns,
-                                         c: workspace.convolved + j * block.channelsOut * columns, ldc: columns)
+                    if Self.ownProductKernel {
+                        // Each input row transformed once; the products read its three kernel
+                        // rows' lines in place.
+                        let lines = (end - first + 2) * quads
+                        Self.winogradTransform(input, channels: block.channelsIn, height: height, width: width,
+                                               rows: first..<end, into: workspace.columns)
+                        block.winogradWeights.withUnsafeBufferPointer { weights in
+                            for j in 0..<6 {
+                                _ = musicindex_sgemm_grouped(
+                                    0, block.channelsOut, columns, depth,
+                                    weights.baseAddress! + j * block.channelsOut * depth, depth,
+                                    workspace.columns + j * block.channelsIn * lines, lines, 3, quads,
+                                    workspace.convolved + j * block.channelsOut * columns, columns)
+                            }
+                        }
+                    } else {
+                        Self.winogradExpand(input, channels: block.channelsIn, height: height, width: width,
+                                            rows: first..<end, into: workspace.columns)
+                        block.winogradWeights.withUnsafeBufferPointer { weights in
+                            for j in 0..<6 {
+                                Self.product(m: block.channelsOut, n: columns, k: depth,
+                                             a: weights.baseAddress! + j * block.channelsOut * depth, lda: depth,
+                                             b: workspace.columns + j * depth * columns, ldb: columns,
+                                             c: workspace.convolved + j * block.channelsOut * columns, ldc: columns)
+                            }
                         }
                     }
                     block.bias.withUnsafeBufferPointer { bias in
@@ -317,6 +334,20 @@ extension CRNN {
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: count)
         defer { scratch.deallocate() }
         musicindex_winograd4_expand(input, channels, height, width, rows.lowerBound, rows.upperBound, expanded, scratch)
+    }
+
+    /// The transformed inputs of `winogradExpand` without repeating each input row for its
+    /// three kernel rows: T_0 ... T_5 [channels, rows.count + 2, quads], line r of channel c
+    /// being padded input row rows.lowerBound - 1 + r (zeros outside the image). Row
+    /// (c * 3 + dy) of X_j is T_j from line dy of channel c on; the products read it there
+    /// (`musicindex_sgemm_grouped`), a third of `winogradExpand`'s writes.
+    static func winogradTransform(_ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
+                                  rows: Range<Int>, into transformed: UnsafeMutablePointer<Float>) {
+        let count = musicindex_winograd4_scratch_count(width, rows.count)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { scratch.deallocate() }
+        musicindex_winograd4_transform(input, channels, height, width, rows.lowerBound, rows.upperBound, transformed,
+                                       scratch)
     }
 
     /// The output transform of a strip's Winograd F(4,3) products with 2x2 max pooling, bias

@@ -15,7 +15,9 @@ import Synchronization
 ///    and the contract's 3x3 kernel, padding 1 and 2x2 pools runs as Winograd F(4,3) products
 ///    along the time axis (`winogradExpand`): six SGEMMs of depth c_in * 3 over a quarter of
 ///    the columns, half the direct multiplications, in strips of rows that stay in the
-///    cache, with the pooling fused into the output transform (`winogradPoolBiasReLU`); other
+///    cache, with the pooling fused into the output transform (`winogradPoolBiasReLU`). On
+///    the AVX-512 product kernel each input row is transformed once (`winogradTransform`)
+///    and the products read its three kernel rows' lines in place; other
 ///    blocks with c_in * k >= 32 copy their input once per kernel column (`rowExpand`) and run
 ///    one SGEMM per kernel row, adding up; a one-channel 3x3 block with 2x2 pools (the first
 ///    block on a mel input) is summed directly in SIMD over its input split into even and
@@ -276,8 +278,9 @@ final class CRNN: Sendable {
                     columnsCapacity = max(columnsCapacity, CRNN.directScratchCount(height: height, width: width))
                 }
                 if block.usesWinograd(architecture) {
-                    // A strip's six transformed inputs [c_in * 3, rows * quads] and six
-                    // products [c_out, rows * quads].
+                    // A strip's six transformed inputs [c_in * 3, rows * quads] (or, each row
+                    // once, the smaller [c_in, rows + 2, quads]) and six products
+                    // [c_out, rows * quads].
                     let quads = CRNN.winogradQuads(width: convolvedWidth)
                     let rows = CRNN.winogradStripRows(channelsIn: block.channelsIn, quads: quads)
                     columnsCapacity = max(columnsCapacity, 6 * block.channelsIn * 3 * rows * quads)
