@@ -80,10 +80,10 @@ final class RealFFT: @unchecked Sendable {
         let output: UnsafeMutableBufferPointer<Float>
 
         /// Both buffers live in one page-aligned block, the output right after the input (at
-        /// the next cache line). Two separate heap blocks landed wherever the allocator had
-        /// room, and where they did changed FFTW's speed: the same scan spent 7.6 % of its
-        /// time in FFTW in one build and 4.5 % in another, with the same plan and the same
-        /// values, and one block made every build and offset tried here the fast one.
+        /// the next cache line). FFTW's speed in a scan differed between builds of the
+        /// program (7.6 % against 4.5 % of a profile, the same plan and values); moving these
+        /// buffers within their page did not change it, running eight transforms back to back
+        /// did (`STFTFrames.transformGroup`).
         fileprivate init(size: Int) {
             let inputCount = size, outputCount = 2 * (size / 2 + 1)
             let floatSize = MemoryLayout<Float>.stride
