@@ -99,7 +99,7 @@ struct STFTFrames: Sendable {
     /// one frame at a time between the other per-frame loops, the same transforms took 60 %
     /// longer in some builds of the program than in others (7.6 % against 4.5 % of a profile,
     /// whatever the buffers' addresses: the code around the calls, not the data, made the
-    /// difference); in groups of eight they run at the fast speed in every build tried
+    /// difference); in groups of eight they run at the fast speed in both builds tried
     /// (the STFT stage -21 % on 12 tracks). The values are the same either way.
     static let transformGroup = 8
 
