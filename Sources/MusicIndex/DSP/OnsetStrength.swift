@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// Spectral-flux onset strength.
 public enum OnsetStrength {
     /// How the per-band increases of one frame are combined.
@@ -20,7 +22,10 @@ public enum OnsetStrength {
     /// S as `power_to_db(melspectrogram(y))` with ref 1, amin 1e-10, top_db 80, i.e. exactly
     /// `SpectralAnalysis.melDB` for the default parameters.
     ///
-    /// Units: dB per frame, >= 0. Sums in Double.
+    /// Units: dB per frame, >= 0. Sums in Double. The median runs in the C kernel
+    /// `musicindex_onset_median` (16 frames at a time through a selection network; numpy's
+    /// median, the two middle values averaged in Double); a NaN increase counts as 0 there as
+    /// in the mean, so the envelope is never NaN, though it may be +inf.
     public static func onsetStrength(melDB: FeatureMatrix, lag: Int = 1, nFFT: Int = 2048, hopLength: Int = 512,
                                      aggregate: Aggregate = .mean) throws -> [Float] {
         guard lag >= 1 else { throw MusicIndexError.invalidArgument("onset lag must be at least 1 frame (got \(lag))") }
@@ -29,6 +34,21 @@ public enum OnsetStrength {
         guard bands >= 1 else { throw MusicIndexError.invalidArgument("onset strength needs at least one band") }
         let delay = lag + nFFT / (2 * hopLength)
         var envelope = [Float](repeating: 0, count: frames)
+        if aggregate == .median {
+            // Output t holds difference index j = t − delay (frames j + lag and j), for
+            // j < frames − delay (<= frames − lag): the C kernel, 16 frames at a time.
+            let count = frames - delay
+            guard count > 0 else { return envelope }
+            melDB.values.withUnsafeBufferPointer { S in
+                envelope.withUnsafeMutableBufferPointer { output in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: bands) { scratch in
+                        musicindex_onset_median(S.baseAddress!, bands, frames, lag, count, output.baseAddress! + delay,
+                                                scratch.baseAddress!)
+                    }
+                }
+            }
+            return envelope
+        }
         var increases = [Float](repeating: 0, count: bands)
         melDB.values.withUnsafeBufferPointer { S in
             // Output t holds difference index j = t − delay, i.e. frames j + lag and j.
@@ -36,14 +56,14 @@ public enum OnsetStrength {
                 let j = t - delay
                 guard j + lag < frames else { break }
                 // Only the positive increases are kept (packed at the front, branch-free): the
-                // others are zeros, which the aggregates count without storing.
+                // others are zeros, which the mean counts without storing.
                 var positives = 0
                 for b in 0..<bands {
                     let increase = S[b * frames + j + lag] - S[b * frames + j]
                     increases[positives] = increase
                     positives += increase > 0 ? 1 : 0
                 }
-                envelope[t] = combine(&increases, positives: positives, count: bands, aggregate)
+                envelope[t] = mean(increases, positives: positives, count: bands)
             }
         }
         return envelope
@@ -59,61 +79,12 @@ public enum OnsetStrength {
                                  aggregate: aggregate)
     }
 
-    /// The aggregate of `count` values of which the first `positives` of `values` are the
-    /// positive ones and the rest are zeros.
-    private static func combine(_ values: inout [Float], positives: Int, count: Int, _ aggregate: Aggregate) -> Float {
-        switch aggregate {
-        case .mean:
-            // Adding the zeros would not change the Double sum.
-            var sum = 0.0
-            for index in 0..<positives { sum += Double(values[index]) }
-            return Float(sum / Double(count))
-        case .median:
-            // np.median: the middle value, or the mean of the two middle values. The zeros are
-            // the smallest values, so a middle index below their count reads 0; otherwise the
-            // positive values are searched by selection (O(n)) rather than a full sort.
-            let zeros = count - positives, middle = count / 2
-            return values.withUnsafeMutableBufferPointer { buffer in
-                let v = UnsafeMutableBufferPointer(rebasing: buffer[0..<positives])
-                if count % 2 == 1 { return middle < zeros ? 0 : select(v, middle - zeros) }
-                let lower: Float, upper: Float
-                if middle < zeros {
-                    return 0
-                } else if middle - 1 < zeros {
-                    lower = 0
-                    upper = v.min()!
-                } else {
-                    lower = select(v, middle - 1 - zeros)
-                    // After selecting index middle − 1, everything above it is >= it.
-                    var smallest = v[middle - zeros]
-                    for i in (middle - zeros + 1)..<positives { smallest = min(smallest, v[i]) }
-                    upper = smallest
-                }
-                return Float((Double(lower) + Double(upper)) / 2)
-            }
-        }
-    }
-
-    /// Reorders `v` so that v[k] is its k-th smallest value (Hoare's quickselect with a
-    /// median-of-three pivot) and returns it.
-    private static func select(_ v: UnsafeMutableBufferPointer<Float>, _ k: Int) -> Float {
-        var lo = 0, hi = v.count - 1
-        while lo < hi {
-            let a = v[lo], b = v[(lo + hi) / 2], c = v[hi]
-            let pivot = max(min(a, b), min(max(a, b), c))
-            var i = lo, j = hi
-            while i <= j {
-                while v[i] < pivot { i += 1 }
-                while v[j] > pivot { j -= 1 }
-                if i <= j {
-                    v.swapAt(i, j)
-                    i += 1
-                    j -= 1
-                }
-            }
-            // Now v[lo...j] <= pivot <= v[i...hi], and v[j+1 ..< i] == pivot.
-            if k <= j { hi = j } else if k >= i { lo = i } else { return v[k] }
-        }
-        return v[k]
+    /// The mean of `count` values of which the first `positives` of `values` are the positive
+    /// ones and the rest are zeros.
+    private static func mean(_ values: [Float], positives: Int, count: Int) -> Float {
+        // Adding the zeros would not change the Double sum.
+        var sum = 0.0
+        for index in 0..<positives { sum += Double(values[index]) }
+        return Float(sum / Double(count))
     }
 }
