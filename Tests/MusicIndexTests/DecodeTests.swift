@@ -140,6 +140,44 @@ struct DecodeTests {
         #expect(tail.count == 11025)
     }
 
+    @Test("the resampler writes in place while the storage lasts and continues in order past it")
+    func resamplerOverflow() throws {
+        var generator = SeededGenerator(seed: 3)
+        let input = (0..<50_000).map { _ in Float.random(in: -1...1, using: &generator) }
+        func resample(capacity: Int, chunk: Int) throws -> [Float] {
+            let resampler = try Resampler(from: 44100, to: 22050)
+            let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: capacity)
+            defer { storage.deallocate() }
+            var output = ResampledOutput(storage: storage)
+            input.withUnsafeBufferPointer { samples in
+                var start = 0
+                while start < samples.count {
+                    let end = min(samples.count, start + chunk)
+                    resampler.process(UnsafeBufferPointer(rebasing: samples[start..<end]), into: &output)
+                    start = end
+                }
+            }
+            resampler.flush(into: &output)
+            #expect(output.count == output.stored + output.overflow.count)
+            return Array(storage[0..<output.stored]) + output.overflow
+        }
+        let reference = try resample(capacity: 40_000, chunk: 16384)
+        #expect(reference.count >= 25_000)
+        // Storage far too small, just too small, and none at all; chunks of several sizes.
+        for capacity in [0, 100, 300, 12_345, reference.count - 1, reference.count] {
+            for chunk in [1000, 16384] {
+                #expect(try resample(capacity: capacity, chunk: chunk) == reference, "capacity \(capacity), chunks of \(chunk)")
+            }
+        }
+        // Passing through at equal rates copies the input, overflowing the same way.
+        let same = try Resampler(from: 22050, to: 22050)
+        let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: 10)
+        defer { storage.deallocate() }
+        var output = ResampledOutput(storage: storage)
+        input.withUnsafeBufferPointer { same.process(UnsafeBufferPointer(rebasing: $0[0..<25]), into: &output) }
+        #expect(Array(storage[0..<output.stored]) + output.overflow == Array(input[0..<25]))
+    }
+
     /// Every frame of `decoder` from where it stands, read `size` frames at a time.
     static func readAll(_ decoder: any AudioDecoder, size: Int) throws -> [Float] {
         let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: size * decoder.channels)
